@@ -1,0 +1,2 @@
+/** intbench cli. */
+package io.intbench.cli;

@@ -1,0 +1,2 @@
+/** intbench compiler. */
+package io.intbench.compiler;

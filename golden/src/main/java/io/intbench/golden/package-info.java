@@ -1,0 +1,2 @@
+/** intbench golden. */
+package io.intbench.golden;

@@ -1,0 +1,2 @@
+/** The contract between compiler and hardware. */
+package io.intbench.isa;

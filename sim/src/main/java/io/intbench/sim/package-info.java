@@ -1,0 +1,2 @@
+/** intbench sim. */
+package io.intbench.sim;
