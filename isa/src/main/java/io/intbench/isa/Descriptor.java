@@ -1,0 +1,212 @@
+package io.intbench.isa;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.StringJoiner;
+
+/**
+ * Layer configuration read by a layer-level instruction: geometry and the DRAM addresses of the
+ * compile-time constants (weights' zero points, bias, requantization multipliers, tables). Every
+ * descriptor is a record of ints; its binary form is the component values in declaration order, so
+ * the encoder, decoder and disassembler are derived from the record itself.
+ */
+public sealed interface Descriptor {
+
+    /** Requantization mode codes stored in descriptors. */
+    int REQUANT_ORT = 0;
+    int REQUANT_FIXED_POINT = 1;
+
+    /** The descriptor kinds, with their numeric code in the program file. */
+    enum Kind {
+        CONV(1, ConvDesc.class), MATMUL(2, MatMulDesc.class), ELTWISE(3, EltwiseDesc.class),
+        POOL(4, PoolDesc.class), GAP(5, GapDesc.class), LUT(6, LutDesc.class);
+
+        public final int code;
+        final Class<? extends Descriptor> type;
+
+        Kind(int code, Class<? extends Descriptor> type) {
+            this.code = code;
+            this.type = type;
+        }
+
+        public int fieldCount() { return type.getRecordComponents().length; }
+
+        public static Kind fromCode(int code) {
+            for (Kind k : values()) {
+                if (k.code == code) {
+                    return k;
+                }
+            }
+            return null;
+        }
+
+        public static Kind of(Descriptor d) {
+            for (Kind k : values()) {
+                if (k.type == d.getClass()) {
+                    return k;
+                }
+            }
+            throw new IllegalStateException();
+        }
+
+        /** Builds the descriptor from its field values; the record's own checks apply. */
+        public Descriptor decode(int[] fields) {
+            RecordComponent[] rc = type.getRecordComponents();
+            if (fields.length != rc.length) {
+                throw new IllegalArgumentException(name() + " descriptor has " + rc.length + " fields, got " + fields.length);
+            }
+            try {
+                Class<?>[] types = new Class<?>[rc.length];
+                Arrays.fill(types, int.class);
+                Constructor<? extends Descriptor> ctor = type.getDeclaredConstructor(types);
+                Object[] args = new Object[rc.length];
+                for (int i = 0; i < rc.length; i++) {
+                    args[i] = fields[i];
+                }
+                return ctor.newInstance(args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                Throwable c = e.getCause();
+                throw c instanceof RuntimeException r ? r : new IllegalStateException(c);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Field values in declaration order. */
+    default int[] fields() {
+        RecordComponent[] rc = getClass().getRecordComponents();
+        int[] out = new int[rc.length];
+        try {
+            for (int i = 0; i < rc.length; i++) {
+                out[i] = (int) rc[i].getAccessor().invoke(this);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** {@code kind name=value name=value ...}, for the disassembler. */
+    default String describe() {
+        RecordComponent[] rc = getClass().getRecordComponents();
+        int[] f = fields();
+        StringJoiner j = new StringJoiner(" ", Kind.of(this).name().toLowerCase() + " ", "");
+        for (int i = 0; i < rc.length; i++) {
+            j.add(rc[i].getName() + "=" + f[i]);
+        }
+        return j.toString();
+    }
+
+    private static void positive(String what, int... v) {
+        for (int x : v) {
+            if (x <= 0) {
+                throw new IllegalArgumentException(what + " must be positive, got " + x);
+            }
+        }
+    }
+
+    private static void bool(String what, int v) {
+        if (v != 0 && v != 1) {
+            throw new IllegalArgumentException(what + " must be 0 or 1, got " + v);
+        }
+    }
+
+    private static void mode(int v) {
+        if (v != REQUANT_ORT && v != REQUANT_FIXED_POINT) {
+            throw new IllegalArgumentException("requantMode must be 0 (ort) or 1 (fixed-point), got " + v);
+        }
+    }
+
+    /** Quantized NCHW convolution. Constants: wZp, bias (int32 per output channel), requant (two int32 per output channel). */
+    record ConvDesc(int batch, int inC, int inH, int inW, int outC, int outH, int outW, int kH, int kW,
+                    int strideH, int strideW, int padTop, int padLeft, int dilH, int dilW, int groups,
+                    int inSigned, int xZp, int wSigned, int wZpAddr, int biasAddr, int requantAddr, int requantMode,
+                    int outSigned, int outZp, int clampMin, int clampMax) implements Descriptor {
+        public ConvDesc {
+            positive("conv dimensions", batch, inC, inH, inW, outC, outH, outW, kH, kW, strideH, strideW, dilH, dilW, groups);
+            if (inC % groups != 0 || outC % groups != 0) {
+                throw new IllegalArgumentException("groups " + groups + " must divide inC " + inC + " and outC " + outC);
+            }
+            if (padTop < 0 || padLeft < 0) {
+                throw new IllegalArgumentException("pads must be non-negative");
+            }
+            bool("inSigned", inSigned);
+            bool("wSigned", wSigned);
+            bool("outSigned", outSigned);
+            mode(requantMode);
+            if (clampMin > clampMax) {
+                throw new IllegalArgumentException("clampMin " + clampMin + " > clampMax " + clampMax);
+            }
+        }
+
+        public long macs() { return (long) batch * outC * outH * outW * (inC / groups) * kH * kW; }
+    }
+
+    /** Quantized [M][K] x [N][K]^T matrix multiply; constants as {@link ConvDesc}. */
+    record MatMulDesc(int m, int k, int n, int inSigned, int xZp, int wSigned, int wZpAddr, int biasAddr,
+                      int requantAddr, int requantMode, int outSigned, int outZp, int clampMin, int clampMax)
+            implements Descriptor {
+        public MatMulDesc {
+            positive("matmul dimensions", m, k, n);
+            bool("inSigned", inSigned);
+            bool("wSigned", wSigned);
+            bool("outSigned", outSigned);
+            mode(requantMode);
+            if (clampMin > clampMax) {
+                throw new IllegalArgumentException("clampMin " + clampMin + " > clampMax " + clampMax);
+            }
+        }
+
+        public long macs() { return (long) m * k * n; }
+    }
+
+    /**
+     * Elementwise binary op over a 4-D iteration space {@code d0..d3} (the output shape, C order);
+     * each input is read with its own element strides, 0 along broadcast dimensions. The result is
+     * {@code T[(a & 0xFF) << 8 | (b & 0xFF)]} from a 65,536-byte table computed at compile time.
+     */
+    record EltwiseDesc(int d0, int d1, int d2, int d3, int aS0, int aS1, int aS2, int aS3,
+                       int bS0, int bS1, int bS2, int bS3, int tableAddr, int outSigned) implements Descriptor {
+        public EltwiseDesc {
+            positive("eltwise dimensions", d0, d1, d2, d3);
+            bool("outSigned", outSigned);
+            for (int s : new int[] {aS0, aS1, aS2, aS3, bS0, bS1, bS2, bS3}) {
+                if (s < 0) {
+                    throw new IllegalArgumentException("eltwise strides must be non-negative");
+                }
+            }
+        }
+
+        public long elements() { return (long) d0 * d1 * d2 * d3; }
+    }
+
+    /** Max pooling over NCHW integer codes; padded positions never win. */
+    record PoolDesc(int batch, int c, int inH, int inW, int outH, int outW, int kH, int kW, int strideH, int strideW,
+                    int padTop, int padLeft, int dilH, int dilW, int signed) implements Descriptor {
+        public PoolDesc {
+            positive("pool dimensions", batch, c, inH, inW, outH, outW, kH, kW, strideH, strideW, dilH, dilW);
+            bool("signed", signed);
+        }
+    }
+
+    /** Global average pooling: {@code acc = sum(x) - xZp * hw} per channel, then requantization (one parameter pair). */
+    record GapDesc(int batch, int c, int hw, int inSigned, int xZp, int requantAddr, int requantMode,
+                   int outSigned, int outZp) implements Descriptor {
+        public GapDesc {
+            positive("gap dimensions", batch, c, hw);
+            bool("inSigned", inSigned);
+            bool("outSigned", outSigned);
+            mode(requantMode);
+        }
+    }
+
+    /** Elementwise table lookup over {@code n} bytes with a 256-byte table indexed by the input byte. */
+    record LutDesc(int n, int tableAddr, int outSigned) implements Descriptor {
+        public LutDesc {
+            positive("lut length", n);
+            bool("outSigned", outSigned);
+        }
+    }
+}

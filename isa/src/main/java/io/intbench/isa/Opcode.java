@@ -1,0 +1,75 @@
+package io.intbench.isa;
+
+/**
+ * The instruction set: one row per opcode with its numeric code, its unit and which operand fields
+ * it uses. Every instruction word has the same layout (see {@link Encoding}): opcode, dependency
+ * flags, a descriptor index and three 32-bit operands {@code a}, {@code b}, {@code c}, which hold
+ * DRAM byte addresses or sizes as the row says.
+ *
+ * <p>Layer-level instructions (CONV, MATMUL, the vector ops) take their geometry and their
+ * compile-time constants' addresses from a descriptor (like the CSR/micro-op configuration of
+ * Gemmini and VTA); the descriptor index is part of the instruction word.
+ */
+public enum Opcode {
+    /** Does nothing; used to pass dependency tokens between queues. */
+    NOP(0x00, Unit.CONTROL, false, "", "", ""),
+    /** DMA {@code b} bytes from DRAM address {@code a} into the scratchpad (mvin). */
+    LOAD(0x01, Unit.LOAD, false, "dram", "bytes", ""),
+    /** DMA {@code b} bytes from the scratchpad to DRAM address {@code a} (mvout). */
+    STORE(0x02, Unit.STORE, false, "dram", "bytes", ""),
+    /**
+     * Quantized 2-D convolution on the array: input at {@code a} (NCHW int8/uint8), weights at
+     * {@code b} ([outC][inC/groups][kH][kW]), output at {@code c}; int32 accumulation of
+     * {@code (x - zx) * (w - zw)} plus bias, then requantization per output channel.
+     */
+    CONV(0x10, Unit.ARRAY, true, "in", "weights", "out"),
+    /**
+     * Quantized matrix multiply on the array: input at {@code a} ([M][K]), weights at {@code b}
+     * ([N][K]), output at {@code c} ([M][N]); accumulation and requantization as CONV.
+     */
+    MATMUL(0x11, Unit.ARRAY, true, "in", "weights", "out"),
+    /** Elementwise binary op with broadcasting through a 256x256 table: {@code c[i] = T[a[i]][b[j]]}. */
+    ELTWISE(0x20, Unit.VECTOR, true, "inA", "inB", "out"),
+    /** Max pooling on the integer codes. */
+    MAXPOOL(0x21, Unit.VECTOR, true, "in", "", "out"),
+    /** Global average pooling: integer sum per channel, then requantization. */
+    GAVGPOOL(0x22, Unit.VECTOR, true, "in", "", "out"),
+    /** Elementwise 256-entry table lookup {@code c[i] = T[a[i]]} (requantize, activation functions). */
+    LUT(0x23, Unit.VECTOR, true, "in", "", "out"),
+    /** Ends the program once every queue has drained. */
+    HALT(0x7F, Unit.CONTROL, false, "", "", "");
+
+    private final int code;
+    private final Unit unit;
+    private final boolean usesDescriptor;
+    private final String[] operandNames;
+
+    Opcode(int code, Unit unit, boolean usesDescriptor, String a, String b, String c) {
+        this.code = code;
+        this.unit = unit;
+        this.usesDescriptor = usesDescriptor;
+        this.operandNames = new String[] {a, b, c};
+    }
+
+    public int code() { return code; }
+
+    public Unit unit() { return unit; }
+
+    public boolean usesDescriptor() { return usesDescriptor; }
+
+    /** Name of operand {@code i} (0 = a, 1 = b, 2 = c), or "" when the opcode does not use it (it must be 0). */
+    public String operandName(int i) { return operandNames[i]; }
+
+    private static final Opcode[] BY_CODE = new Opcode[256];
+
+    static {
+        for (Opcode o : values()) {
+            BY_CODE[o.code] = o;
+        }
+    }
+
+    /** The opcode with this numeric code, or null. */
+    public static Opcode fromCode(int code) {
+        return code >= 0 && code < 256 ? BY_CODE[code] : null;
+    }
+}
