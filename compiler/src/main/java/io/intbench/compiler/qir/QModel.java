@@ -1,0 +1,21 @@
+package io.intbench.compiler.qir;
+
+import java.util.List;
+
+/**
+ * The model after matching: integer-only ops between the boundary quantization of the float inputs
+ * and the boundary dequantization of the float outputs.
+ *
+ * @param probes quantized tensors worth comparing with ONNX Runtime (outputs of QuantizeLinear and QLinear* ops)
+ */
+public record QModel(String name, List<Input> inputs, List<QOp> ops, List<Output> outputs, List<String> probes) {
+
+    /**
+     * A model input: the ONNX graph input {@code onnxName} quantized into {@code q} by the host. When the
+     * ONNX input is already integer, {@code onnxName} equals {@code q.name()} and {@code floatInput} is false.
+     */
+    public record Input(String onnxName, boolean floatInput, QTensor q, float[] scales, int[] zeroPoints, int axis) { }
+
+    /** A model output: {@code q} as is, or dequantized to the float ONNX output {@code onnxName}. */
+    public record Output(String onnxName, boolean floatOutput, QTensor q) { }
+}

@@ -1,0 +1,90 @@
+package io.intbench.compiler.qir;
+
+import io.intbench.isa.DType;
+import java.util.List;
+
+/**
+ * A quantized op after pattern matching: integer weights and activations with their float scales.
+ * The float scales are compile-time data; lowering turns them into integer multipliers and tables.
+ * {@code nodes} lists the ONNX nodes the op covers, for the pc -> node table.
+ */
+public sealed interface QOp {
+    String name();
+
+    List<String> nodes();
+
+    QTensor out();
+
+    List<QTensor> inputs();
+
+    /** Which quantized ONNX op this is, for reports (QLinearConv, QLinearAdd, ...). */
+    String kind();
+
+    /**
+     * Convolution. {@code weights} are the raw codes in [outC][inC/groups][kH][kW] order.
+     * {@code clampLo..clampHi} is the output range after fused Relu/Clip, in output codes.
+     */
+    record Conv(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int[] wShape,
+                int[] wZp, float[] wScale, int[] bias, int[] strides, int[] pads, int[] dilations, int groups,
+                int clampLo, int clampHi) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "QLinearConv"; }
+    }
+
+    /**
+     * Matrix multiply with constant weights: {@code in} is [..., K] (leading dims flattened to M),
+     * {@code weights} in [N][K] order. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm}
+     * selects ORT's QGemm scale order.
+     */
+    record MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
+                  int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi)
+            implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return gemm ? "QGemm" : "QLinearMatMul"; }
+    }
+
+    /** Elementwise add of two quantized tensors (numpy broadcasting), as ORT's QLinearAdd. */
+    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi)
+            implements QOp {
+        public List<QTensor> inputs() { return List.of(a, b); }
+
+        public String kind() { return "QLinearAdd"; }
+    }
+
+    /** Max pooling on the codes; output shares the input's parameters. */
+    record MaxPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
+                   int[] dilations) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "MaxPool"; }
+    }
+
+    /** Global average pooling as ORT's QLinearGlobalAveragePool. */
+    record GlobalAvgPool(String name, List<String> nodes, QTensor in, QTensor out) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "QLinearGlobalAveragePool"; }
+    }
+
+    /**
+     * Elementwise requantization {@code out = clamp(Q_out(DQ_in(x)))} through a 256-entry table:
+     * a QuantizeLinear of a DequantizeLinear with other parameters, or a standalone Relu/Clip.
+     */
+    record Rescale(String name, List<String> nodes, QTensor in, QTensor out, int clampLo, int clampHi) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "Requantize"; }
+    }
+
+    /**
+     * A view: {@code out} is {@code in}'s storage under another name and shape (Reshape, Flatten, a
+     * Q/DQ pair with identical parameters). Costs nothing at run time.
+     */
+    record Alias(String name, List<String> nodes, QTensor in, QTensor out) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "Reshape"; }
+    }
+}

@@ -1,0 +1,103 @@
+package io.intbench.sim;
+
+import io.intbench.isa.Descriptor;
+import io.intbench.isa.Descriptor.ConvDesc;
+import io.intbench.isa.Descriptor.EltwiseDesc;
+import io.intbench.isa.Descriptor.GapDesc;
+import io.intbench.isa.Descriptor.LutDesc;
+import io.intbench.isa.Descriptor.MatMulDesc;
+import io.intbench.isa.Descriptor.PoolDesc;
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.Instruction;
+import io.intbench.isa.Program;
+
+/**
+ * Closed-form latency of one instruction on a hardware config: the only place cycle counts are
+ * derived, used by both the full and the timing-only simulation.
+ *
+ * <ul>
+ * <li>DMA: {@code dram.latencyCycles + ceil(bytes / dram.bytesPerCycle)}.
+ * <li>Array, per fold, for both WS and OS: {@code 2*rows + cols + T - 2}, SCALE-Sim's analytical
+ *     runtime of one fold (Samajdar et al., "SCALE-Sim", arXiv:1811.02883, section III), where T is
+ *     the number of streamed vectors (M output pixels for WS, K reduction steps for OS). Folds: WS
+ *     tiles K over rows and N over cols, OS tiles M over rows and N over cols; convolutions with
+ *     groups run one group after another.
+ * <li>Vector unit: {@code ceil(work / lanes)} cycles plus a 4-cycle pipeline depth.
+ * </ul>
+ */
+public final class Costs {
+    /** Pipeline depth of the vector unit (cycles from issue to first result). */
+    public static final int VECTOR_PIPELINE = 4;
+
+    private Costs() { }
+
+    /** Latency in cycles of instruction {@code pc}. */
+    public static long latency(Program p, Instruction i, HardwareConfig cfg) {
+        int lanes = cfg.vector().lanes();
+        return switch (i.op()) {
+            case NOP, HALT -> 1;
+            case LOAD, STORE -> dma(i.operand(1), cfg);
+            case CONV -> {
+                ConvDesc d = (ConvDesc) p.descriptors().get(i.desc());
+                long k = (long) (d.inC() / d.groups()) * d.kH() * d.kW();
+                long n = d.outC() / d.groups();
+                long m = (long) d.batch() * d.outH() * d.outW();
+                yield d.groups() * array(m, k, n, cfg);
+            }
+            case MATMUL -> {
+                MatMulDesc d = (MatMulDesc) p.descriptors().get(i.desc());
+                yield array(d.m(), d.k(), d.n(), cfg);
+            }
+            case ELTWISE -> vector(((EltwiseDesc) p.descriptors().get(i.desc())).elements(), lanes);
+            case LUT -> vector(((LutDesc) p.descriptors().get(i.desc())).n(), lanes);
+            case MAXPOOL -> {
+                PoolDesc d = (PoolDesc) p.descriptors().get(i.desc());
+                yield vector((long) d.batch() * d.c() * d.outH() * d.outW() * d.kH() * d.kW(), lanes);
+            }
+            case GAVGPOOL -> {
+                GapDesc d = (GapDesc) p.descriptors().get(i.desc());
+                yield vector((long) d.batch() * d.c() * d.hw(), lanes) + ceil((long) d.batch() * d.c(), lanes);
+            }
+        };
+    }
+
+    public static long dma(long bytes, HardwareConfig cfg) {
+        return cfg.dram().latencyCycles() + ceil(bytes, cfg.dram().bytesPerCycle());
+    }
+
+    /** Cycles of an M x K x N matrix multiply on the array (see class comment). */
+    public static long array(long m, long k, long n, HardwareConfig cfg) {
+        long rows = cfg.array().rows();
+        long cols = cfg.array().cols();
+        boolean ws = !"OS".equalsIgnoreCase(String.valueOf(cfg.array().dataflow()));
+        long folds = ws ? ceil(k, rows) * ceil(n, cols) : ceil(m, rows) * ceil(n, cols);
+        long streamed = ws ? m : k;
+        return folds * (2 * rows + cols + streamed - 2);
+    }
+
+    static long vector(long work, long lanes) {
+        return ceil(work, lanes) + VECTOR_PIPELINE;
+    }
+
+    static long ceil(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    /** True for instructions that occupy the shared DRAM port. */
+    static boolean isDma(Instruction i) {
+        return i.op() == io.intbench.isa.Opcode.LOAD || i.op() == io.intbench.isa.Opcode.STORE;
+    }
+
+    /** MACs the instruction performs on the array (0 for others). */
+    static long macs(Program p, Instruction i) {
+        return switch (i.op()) {
+            case CONV -> ((ConvDesc) p.descriptors().get(i.desc())).macs();
+            case MATMUL -> ((MatMulDesc) p.descriptors().get(i.desc())).macs();
+            default -> 0;
+        };
+    }
+
+    static Descriptor desc(Program p, Instruction i) {
+        return p.descriptors().get(i.desc());
+    }
+}

@@ -1,0 +1,38 @@
+package io.intbench.sim;
+
+import java.util.List;
+
+/**
+ * The simulation report; field names are the JSON contract of DESIGN.md ({@code simulate --report}).
+ */
+public record SimReport(String model, String config, String requant, Totals totals, List<LayerStats> layers,
+                        Counters counters) {
+
+    public record Totals(long cycles, long macs, double utilization, long dramReadBytes, long dramWriteBytes,
+                         long instructions, double timeMs) { }
+
+    public record LayerStats(String name, String op, long macs, long cycles, long computeBoundCycles,
+                             long memoryBoundCycles, long stallCycles, double utilization, long dramReadBytes,
+                             long dramWriteBytes) { }
+
+    /** Unit counters, named as Gemmini names its performance counters. */
+    public record Counters(long EXEC_ARRAY_BUSY_CYCLES, long EXEC_VECTOR_BUSY_CYCLES, long DMA_BUSY_CYCLES,
+                           long DMA_PORT_WAIT_CYCLES, long EXEC_TOKEN_WAIT_CYCLES) { }
+
+    /** A per-layer text table and totals for the terminal. */
+    public String table() {
+        StringBuilder sb = new StringBuilder();
+        int w = Math.max(5, layers.stream().mapToInt(l -> l.name().length()).max().orElse(5));
+        w = Math.min(w, 40);
+        String fmt = "%-" + w + "s %-18s %12s %11s %11s %11s %9s %6s %11s%n";
+        sb.append(String.format(fmt, "layer", "op", "MACs", "cycles", "compute", "memory", "stall", "util", "DRAM bytes"));
+        for (LayerStats l : layers) {
+            String name = l.name().length() > w ? "…" + l.name().substring(l.name().length() - w + 1) : l.name();
+            sb.append(String.format(fmt, name, l.op(), l.macs(), l.cycles(), l.computeBoundCycles(), l.memoryBoundCycles(),
+                    l.stallCycles(), String.format("%.2f", l.utilization()), l.dramReadBytes() + l.dramWriteBytes()));
+        }
+        sb.append(String.format(fmt, "total", layers.size() + " layers", totals.macs(), totals.cycles(), "", "", "",
+                String.format("%.2f", totals.utilization()), totals.dramReadBytes() + totals.dramWriteBytes()));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,199 @@
+package io.intbench.sim;
+
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.Instruction;
+import io.intbench.isa.IntbenchException;
+import io.intbench.isa.Opcode;
+import io.intbench.isa.Program;
+import io.intbench.isa.Unit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The cycle-approximate timing model, kept apart from the functional semantics. It replays the
+ * instruction stream through three in-order queues (load, execute, store) that run concurrently and
+ * synchronise only through dependency tokens (VTA's four token queues: load->exec, exec->load,
+ * exec->store, store->exec). DMA instructions of both the load and the store queue share one DRAM
+ * port. Each instruction's latency comes from {@link Costs}.
+ *
+ * <p>Counters are named by unit and state, after Gemmini's: {@code LOAD_DMA_WAIT_CYCLES} (a DMA
+ * waiting for the shared port), {@code EXEC_TOKEN_WAIT_CYCLES} (execute waiting for a load or a
+ * store), {@code EXEC_ARRAY_BUSY_CYCLES}, {@code EXEC_VECTOR_BUSY_CYCLES}, {@code DMA_BUSY_CYCLES}.
+ */
+public final class Timing {
+    private Timing() { }
+
+    /** When instruction {@code pc} started and ended. */
+    public record Slot(long start, long end, long tokenWait, long portWait) { }
+
+    /** Everything the timing model measured. */
+    public record Result(long totalCycles, Slot[] slots, List<SimReport.LayerStats> layers, SimReport.Counters counters) { }
+
+    public static Result run(Program p, HardwareConfig cfg) {
+        List<Instruction> code = p.code();
+        int n = code.size();
+        long[] latency = new long[n];
+        List<ArrayDeque<Integer>> queues = List.of(new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>());
+        for (int pc = 0; pc < n; pc++) {
+            Instruction ins = code.get(pc);
+            latency[pc] = Costs.latency(p, ins, cfg);
+            queues.get(ins.op().unit().queue().ordinal()).add(pc);
+            if (ins.op() == Opcode.HALT) {
+                break;
+            }
+        }
+        // token FIFOs, holding the cycle at which each token becomes available
+        ArrayDeque<Long> l2e = new ArrayDeque<>();
+        ArrayDeque<Long> e2l = new ArrayDeque<>();
+        ArrayDeque<Long> e2s = new ArrayDeque<>();
+        ArrayDeque<Long> s2e = new ArrayDeque<>();
+        long[] queueFree = new long[3];
+        Slot[] slots = new Slot[n];
+        DramPort port = new DramPort();
+        int remaining = queues.stream().mapToInt(ArrayDeque::size).sum();
+        while (remaining > 0) {
+            boolean progress = false;
+            for (int q = 0; q < 3; q++) {
+                ArrayDeque<Integer> queue = queues.get(q);
+                while (!queue.isEmpty()) {
+                    int pc = queue.peek();
+                    Instruction ins = code.get(pc);
+                    ArrayDeque<Long> popPrev = q == 1 ? l2e : q == 2 ? e2s : null;
+                    ArrayDeque<Long> popNext = q == 0 ? e2l : q == 1 ? s2e : null;
+                    if ((ins.has(Instruction.POP_PREV) && (popPrev == null || popPrev.isEmpty()))
+                            || (ins.has(Instruction.POP_NEXT) && (popNext == null || popNext.isEmpty()))) {
+                        break;
+                    }
+                    long ready = queueFree[q];
+                    if (ins.has(Instruction.POP_PREV)) {
+                        ready = Math.max(ready, popPrev.poll());
+                    }
+                    if (ins.has(Instruction.POP_NEXT)) {
+                        ready = Math.max(ready, popNext.poll());
+                    }
+                    long start = ready;
+                    if (Costs.isDma(ins)) {
+                        start = port.reserve(ready, latency[pc]);
+                    }
+                    long end = start + latency[pc];
+                    slots[pc] = new Slot(start, end, ready - queueFree[q], start - ready);
+                    queueFree[q] = end;
+                    if (ins.has(Instruction.PUSH_PREV)) {
+                        (q == 1 ? e2l : s2e).add(end);
+                    }
+                    if (ins.has(Instruction.PUSH_NEXT)) {
+                        (q == 0 ? l2e : e2s).add(end);
+                    }
+                    queue.poll();
+                    remaining--;
+                    progress = true;
+                }
+            }
+            if (!progress) {
+                StringBuilder heads = new StringBuilder();
+                for (int q = 0; q < 3; q++) {
+                    Integer pc = queues.get(q).peek();
+                    if (pc != null) {
+                        heads.append(" ").append(Unit.Queue.values()[q]).append(" queue waits at pc ").append(pc)
+                                .append(" (").append(code.get(pc).op()).append(");");
+                    }
+                }
+                throw new IntbenchException.SimulationTrap("deadlock: no queue can proceed, every head waits for a token that never comes:" + heads);
+            }
+        }
+        return summarize(p, cfg, slots);
+    }
+
+    private static Result summarize(Program p, HardwareConfig cfg, Slot[] slots) {
+        int nl = p.layers().size();
+        long[] end = new long[nl];
+        long[] compute = new long[nl];
+        long[] memory = new long[nl];
+        long[] stall = new long[nl];
+        long[] rd = new long[nl];
+        long[] wr = new long[nl];
+        long total = 0;
+        long arrayBusy = 0;
+        long vectorBusy = 0;
+        long dmaBusy = 0;
+        long dmaWait = 0;
+        long tokenWait = 0;
+        for (int pc = 0; pc < slots.length; pc++) {
+            Slot s = slots[pc];
+            if (s == null) {
+                continue;
+            }
+            Instruction ins = p.code().get(pc);
+            long lat = s.end() - s.start();
+            total = Math.max(total, s.end());
+            Unit u = ins.op().unit();
+            switch (u) {
+                case ARRAY -> arrayBusy += lat;
+                case VECTOR -> vectorBusy += lat;
+                case LOAD, STORE -> {
+                    dmaBusy += lat;
+                    dmaWait += s.portWait();
+                }
+                case CONTROL -> { }
+            }
+            if (u.queue() == Unit.Queue.EXEC) {
+                tokenWait += s.tokenWait();
+            }
+            int l = p.pcLayer()[pc];
+            if (l < 0) {
+                continue;
+            }
+            end[l] = Math.max(end[l], s.end());
+            switch (u) {
+                case ARRAY, VECTOR -> compute[l] += lat;
+                case LOAD -> {
+                    memory[l] += lat;
+                    rd[l] += ins.operand(1);
+                }
+                case STORE -> {
+                    memory[l] += lat;
+                    wr[l] += ins.operand(1);
+                }
+                case CONTROL -> { }
+            }
+            if (u.queue() == Unit.Queue.EXEC) {
+                stall[l] += s.tokenWait();
+            }
+        }
+        List<SimReport.LayerStats> layers = new ArrayList<>(nl);
+        long prevEnd = 0;
+        long peak = (long) cfg.array().rows() * cfg.array().cols();
+        for (int l = 0; l < nl; l++) {
+            Program.Layer layer = p.layers().get(l);
+            long cycles = Math.max(0, end[l] - prevEnd);
+            prevEnd = Math.max(prevEnd, end[l]);
+            double util = cycles == 0 ? 0 : Math.min(1.0, (double) layer.macs() / ((double) cycles * peak));
+            layers.add(new SimReport.LayerStats(layer.name(), layer.op(), layer.macs(), cycles, compute[l], memory[l],
+                    stall[l], util, rd[l], wr[l]));
+        }
+        return new Result(total, slots, layers, new SimReport.Counters(arrayBusy, vectorBusy, dmaBusy, dmaWait, tokenWait));
+    }
+
+    /** The shared DRAM port: a list of busy intervals; a transfer takes the first gap that fits. */
+    static final class DramPort {
+        private final List<long[]> busy = new ArrayList<>();
+
+        long reserve(long earliest, long length) {
+            long t = earliest;
+            int at = 0;
+            for (; at < busy.size(); at++) {
+                long[] iv = busy.get(at);
+                if (iv[1] <= t) {
+                    continue;
+                }
+                if (iv[0] >= t + length) {
+                    break;
+                }
+                t = Math.max(t, iv[1]);
+            }
+            busy.add(at, new long[] {t, t + length});
+            return t;
+        }
+    }
+}
