@@ -16,6 +16,9 @@ public record QModel(String name, List<Input> inputs, List<QOp> ops, List<Output
      */
     public record Input(String onnxName, boolean floatInput, QTensor q, float[] scales, int[] zeroPoints, int axis) { }
 
-    /** A model output: {@code q} as is, or dequantized to the float ONNX output {@code onnxName}. */
-    public record Output(String onnxName, boolean floatOutput, QTensor q) { }
+    /**
+     * A model output: {@code q} as is, or dequantized by the host to the float ONNX output
+     * {@code onnxName} with the given (possibly per-axis) parameters.
+     */
+    public record Output(String onnxName, boolean floatOutput, QTensor q, float[] scales, int[] zeroPoints, int axis) { }
 }

@@ -1,0 +1,133 @@
+package io.intbench.cli;
+
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.HostTensor;
+import io.intbench.isa.IntbenchException;
+import io.intbench.isa.Program;
+import io.intbench.isa.ProgramFile;
+import io.intbench.isa.TensorDesc;
+import io.intbench.sim.Simulator;
+import io.intbench.sim.Timing;
+import io.intbench.sim.host.Npy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Run a program on the simulated accelerator (from the program file alone) and report cycles per layer.",
+        footer = {"", "Example:", "  intbench simulate model.ibc --input x.npy --output y.npy --report report.json"})
+final class SimulateCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PROGRAM.ibc")
+    Path program;
+
+    @Option(names = "--input", paramLabel = "X.npy|IMAGE", description = "The model's float input (.npy, C order, the ONNX input shape) or a PNG/JPEG image; default: seeded random.")
+    Path input;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--output", paramLabel = "Y.npy", description = "Write the model's output (dequantized float32 where the ONNX output is float).")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "REPORT.json", description = "Write the simulation report as JSON.")
+    Path report;
+
+    @Option(names = "--trace", paramLabel = "TRACE.json", description = "Write a Chrome trace (chrome://tracing, Perfetto) of every instruction.")
+    Path trace;
+
+    @Mixin
+    Common.ConfigOptions config = new Common.ConfigOptions();
+
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only errors.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        Program p = ProgramFile.read(program);
+        HardwareConfig cfg = config.load(p.configName());
+        Simulator.checkConfig(p, cfg);
+        Map<String, HostTensor> inputs = inputs(p, input, seed);
+        Simulator.Run run = Simulator.run(p, cfg, inputs);
+        if (output != null) {
+            writeOutputs(run.outputs(), output);
+        }
+        if (report != null) {
+            Common.writeJson(report, run.report());
+        }
+        if (trace != null) {
+            Common.writeJson(trace, trace(p, cfg));
+        }
+        if (!quiet) {
+            System.out.print(run.report().table());
+            System.out.printf("%d cycles at %d MHz = %.3f ms simulated; utilization %.3f; DRAM %d bytes read, %d written%n",
+                    run.report().totals().cycles(), cfg.clockMHz(), run.report().totals().cycles() / (cfg.clockMHz() * 1e3),
+                    run.report().totals().utilization(), run.report().totals().dramReadBytes(), run.report().totals().dramWriteBytes());
+        }
+        return 0;
+    }
+
+    /** The single model input from a file, or seeded random inputs. */
+    static Map<String, HostTensor> inputs(Program p, Path input, long seed) {
+        if (input == null) {
+            return Simulator.randomInputs(p, seed);
+        }
+        List<TensorDesc> ins = p.tensors(TensorDesc.Role.INPUT);
+        if (ins.size() != 1) {
+            throw new IntbenchException.InvalidInput("--input gives one tensor but the model has " + ins.size() + " inputs");
+        }
+        TensorDesc t = ins.get(0);
+        Map<String, HostTensor> m = new LinkedHashMap<>();
+        m.put(t.floatBoundary() ? t.onnxName() : t.name(), Common.readInput(input, t.shape()));
+        return m;
+    }
+
+    static void writeOutputs(Map<String, HostTensor> outputs, Path output) {
+        List<String> names = new ArrayList<>(outputs.keySet());
+        for (int i = 0; i < names.size(); i++) {
+            Path f = output;
+            if (i > 0) {
+                String n = output.getFileName().toString();
+                String stem = n.endsWith(".npy") ? n.substring(0, n.length() - 4) : n;
+                f = output.resolveSibling(stem + "." + i + ".npy");
+            }
+            Npy.write(f, outputs.get(names.get(i)));
+        }
+    }
+
+    /** Chrome trace events: one per instruction, a row per queue, times in cycles shown as microseconds. */
+    static Map<String, Object> trace(Program p, HardwareConfig cfg) {
+        Timing.Result t = Timing.run(p, cfg);
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (int pc = 0; pc < t.slots().length; pc++) {
+            Timing.Slot s = t.slots()[pc];
+            if (s == null) {
+                continue;
+            }
+            int layer = p.pcLayer()[pc];
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", p.code().get(pc).op().name() + (layer >= 0 ? " " + p.layers().get(layer).name() : ""));
+            e.put("ph", "X");
+            e.put("ts", s.start());
+            e.put("dur", s.end() - s.start());
+            e.put("pid", 1);
+            e.put("tid", p.code().get(pc).op().unit().queue().name());
+            e.put("args", Map.of("pc", pc, "tokenWait", s.tokenWait(), "portWait", s.portWait()));
+            events.add(e);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("traceEvents", events);
+        root.put("displayTimeUnit", "ns");
+        root.put("otherData", Map.of("model", p.modelName(), "config", cfg.name(), "unit", "1 us in the viewer = 1 cycle"));
+        return root;
+    }
+}

@@ -1,0 +1,396 @@
+package io.intbench.compiler.lower;
+
+import io.intbench.compiler.RequantMode;
+import io.intbench.compiler.qir.QModel;
+import io.intbench.compiler.qir.QOp;
+import io.intbench.compiler.qir.QTensor;
+import io.intbench.compiler.quant.Multipliers;
+import io.intbench.compiler.quant.Tables;
+import io.intbench.isa.Descriptor;
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.Instruction;
+import io.intbench.isa.IntbenchException;
+import io.intbench.isa.Opcode;
+import io.intbench.isa.Program;
+import io.intbench.isa.TensorDesc;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Lowers matched quantized ops to the ISA: derives every integer constant from the float scales
+ * (the compile-time half of requantization, as TFLite Micro's Prepare does), lays out DRAM (constants
+ * first, then one buffer per activation), and emits per layer: a load of its constants, loads of its
+ * activations, the compute instruction and a store, synchronised by dependency tokens.
+ *
+ * <p>Token protocol, per layer {@code i}: the last activation load pushes a token to execute; the
+ * compute pops it and pushes one to store; the store pops it and (except for the last layer) pushes
+ * one back to execute, where a NOP relays it to the load queue; layer {@code i+1}'s first activation
+ * load pops it. So activations are read only after the producing layer's store has finished, while
+ * the constant (weight) loads of layer {@code i+1} run ahead, overlapping layer {@code i}'s compute.
+ */
+public final class Lowering {
+    private static final int ALIGN = 64;
+
+    private final QModel model;
+    private final HardwareConfig cfg;
+    private final RequantMode mode;
+    private final Image image = new Image();
+    private final List<Descriptor> descs = new ArrayList<>();
+    private final List<Instruction> code = new ArrayList<>();
+    private final List<Integer> pcLayer = new ArrayList<>();
+    private final List<Program.Layer> layers = new ArrayList<>();
+    /** storage name of every tensor name (aliases share storage). */
+    private final Map<String, String> storage = new HashMap<>();
+    private final Map<String, Integer> addr = new LinkedHashMap<>();
+
+    private Lowering(QModel model, HardwareConfig cfg, RequantMode mode) {
+        this.model = model;
+        this.cfg = cfg;
+        this.mode = mode;
+    }
+
+    public static Program lower(QModel model, HardwareConfig cfg, RequantMode mode) {
+        return new Lowering(model, cfg, mode).run();
+    }
+
+    private record Emitted(QOp op, Opcode opcode, int desc, int constAddr, int constBytes, List<QTensor> actInputs,
+                           QTensor constInput) { }
+
+    private Program run() {
+        for (QOp op : model.ops()) {
+            if (op instanceof QOp.Alias a) {
+                storage.put(a.out().name(), storageOf(a.in().name()));
+            }
+        }
+        // constants of every op, then activations
+        List<Emitted> emitted = new ArrayList<>();
+        for (QOp op : model.ops()) {
+            if (!(op instanceof QOp.Alias)) {
+                emitted.add(constants(op));
+            }
+        }
+        image.align();
+        int constantsEnd = image.size();
+        long next = constantsEnd;
+        List<QTensor> acts = new ArrayList<>();
+        for (QModel.Input in : model.inputs()) {
+            acts.add(in.q());
+        }
+        for (QOp op : model.ops()) {
+            acts.add(op.out());
+        }
+        for (QTensor t : acts) {
+            String s = storageOf(t.name());
+            if (!addr.containsKey(s)) {
+                addr.put(s, (int) next);
+                next = align(next + t.elements());
+                if (next > Integer.MAX_VALUE) {
+                    throw new IntbenchException.UnsupportedModel(model.name() + ": activations need " + next
+                            + " bytes of DRAM, more than the 2 GiB the 32-bit addresses reach");
+                }
+            }
+        }
+        int dramSize = (int) Math.max(next, 64);
+        for (int i = 0; i < emitted.size(); i++) {
+            emit(emitted.get(i), i, i == emitted.size() - 1);
+        }
+        code.add(Instruction.of(Opcode.HALT, 0, 0, 0, 0));
+        pcLayer.add(-1);
+        return new Program(cfg.name(), cfg.hash(), mode.code(), model.name(), code, descs, dramSize,
+                Arrays.copyOf(image.bytes(), constantsEnd), tensors(), layers,
+                pcLayer.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private String storageOf(String name) {
+        String s = storage.get(name);
+        return s == null ? name : s;
+    }
+
+    private int addrOf(QTensor t) {
+        Integer a = addr.get(storageOf(t.name()));
+        if (a == null) {
+            throw new IllegalStateException("no storage for " + t.name());
+        }
+        return a;
+    }
+
+    private static long align(long v) {
+        return (v + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    // ----- constants and descriptors --------------------------------------------------------------
+
+    private Emitted constants(QOp op) {
+        image.align();
+        int start = image.size();
+        Emitted e;
+        if (op instanceof QOp.Conv c) {
+                int outC = c.wShape()[0];
+                int w = image.putCodes(c.weights());
+                int wzp = image.putInts(c.wZp());
+                int bias = image.putInts(c.bias());
+                int rq = image.putInts(requant(c.in().scale(), c.wScale(), c.out().scale(), 1f, false));
+                long[] is = c.in().shape();
+                long[] os = c.out().shape();
+                Descriptor.ConvDesc d = new Descriptor.ConvDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3],
+                        outC, (int) os[2], (int) os[3], c.wShape()[2], c.wShape()[3], c.strides()[0], c.strides()[1],
+                        c.pads()[0], c.pads()[1], c.dilations()[0], c.dilations()[1], c.groups(),
+                        b(c.in().signed()), c.in().zeroPoint(), b(c.wType() == io.intbench.isa.DType.INT8), wzp, bias, rq,
+                        mode.code(), b(c.out().signed()), c.out().zeroPoint(), c.clampLo(), c.clampHi());
+                if (os[1] != outC || os[0] != is[0] || is[1] != (long) c.wShape()[1] * c.groups()) {
+                    throw new IntbenchException.UnsupportedModel("layer " + c.name() + ": input " + Arrays.toString(is)
+                            + ", weights " + Arrays.toString(c.wShape()) + " with " + c.groups() + " groups and output "
+                            + Arrays.toString(os) + " do not agree");
+                }
+                e = new Emitted(op, Opcode.CONV, desc(d), w, 0, List.of(c.in()), null);
+        } else if (op instanceof QOp.MatMul m) {
+                int w = image.putCodes(m.weights());
+                int wzp = image.putInts(m.wZp());
+                int bias = image.putInts(m.bias());
+                int rq = image.putInts(requant(m.in().scale(), m.wScale(), m.out().scale(), m.alpha(), m.gemm()));
+                int rows = (int) (m.in().elements() / m.k());
+                Descriptor.MatMulDesc d = new Descriptor.MatMulDesc(rows, m.k(), m.n(), b(m.in().signed()), m.in().zeroPoint(),
+                        b(m.wType() == io.intbench.isa.DType.INT8), wzp, bias, rq, mode.code(), b(m.out().signed()),
+                        m.out().zeroPoint(), m.clampLo(), m.clampHi());
+                e = new Emitted(op, Opcode.MATMUL, desc(d), w, 0, List.of(m.in()), null);
+        } else if (op instanceof QOp.Add a) {
+                boolean scalarA = a.a().elements() == 1 && a.out().elements() > 1;
+                boolean scalarB = a.b().elements() == 1 && a.out().elements() > 1;
+                int table = image.putBytes(Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.clampLo(), a.clampHi()));
+                QTensor constIn = null;
+                List<QTensor> actIn = new ArrayList<>();
+                for (QTensor t : List.of(a.a(), a.b())) {
+                    if (t.constant() != null) {
+                        image.align();
+                        addr.put(t.name(), image.putBytes(t.constant()));
+                        constIn = t;
+                    } else {
+                        actIn.add(t);
+                    }
+                }
+                long[] os = a.out().shape();
+                if (os.length > 4) {
+                    throw new IntbenchException.UnsupportedModel("layer " + a.name() + ": Add of rank " + os.length + " (at most 4)");
+                }
+                long[] o4 = pad4(os);
+                int[] sa = strides4(a.a().shape(), o4, a.name());
+                int[] sb = strides4(a.b().shape(), o4, a.name());
+                Descriptor.EltwiseDesc d = new Descriptor.EltwiseDesc((int) o4[0], (int) o4[1], (int) o4[2], (int) o4[3],
+                        sa[0], sa[1], sa[2], sa[3], sb[0], sb[1], sb[2], sb[3], table, b(a.out().signed()));
+                e = new Emitted(op, Opcode.ELTWISE, desc(d), 0, 0, actIn, constIn);
+        } else if (op instanceof QOp.MaxPool p) {
+                long[] is = p.in().shape();
+                long[] os = p.out().shape();
+                Descriptor.PoolDesc d = new Descriptor.PoolDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3], (int) os[2],
+                        (int) os[3], p.kernel()[0], p.kernel()[1], p.strides()[0], p.strides()[1], p.pads()[0], p.pads()[1],
+                        p.dilations()[0], p.dilations()[1], b(p.in().signed()));
+                e = new Emitted(op, Opcode.MAXPOOL, desc(d), 0, 0, List.of(p.in()), null);
+        } else if (op instanceof QOp.GlobalAvgPool gp) {
+                long[] is = gp.in().shape();
+                int hw = (int) (is[2] * is[3]);
+                int[] rq = mode == RequantMode.ORT
+                        ? ort(Multipliers.ortGapScale(gp.in().scale(), gp.out().scale(), hw))
+                        : fixed((double) gp.in().scale() / ((double) gp.out().scale() * hw));
+                int rqAddr = image.putInts(rq);
+                Descriptor.GapDesc d = new Descriptor.GapDesc((int) is[0], (int) is[1], hw, b(gp.in().signed()),
+                        gp.in().zeroPoint(), rqAddr, mode.code(), b(gp.out().signed()), gp.out().zeroPoint());
+                e = new Emitted(op, Opcode.GAVGPOOL, desc(d), 0, 0, List.of(gp.in()), null);
+        } else if (op instanceof QOp.Rescale r) {
+                int table = image.putBytes(Tables.rescale(r.in(), r.out(), r.clampLo(), r.clampHi()));
+                Descriptor.LutDesc d = new Descriptor.LutDesc((int) r.in().elements(), table, b(r.out().signed()));
+                e = new Emitted(op, Opcode.LUT, desc(d), 0, 0, List.of(r.in()), null);
+        } else {
+            throw new IllegalStateException("aliases emit nothing");
+        }
+        return new Emitted(e.op(), e.opcode(), e.desc(), start, image.size() - start, e.actInputs(), e.constInput());
+    }
+
+    private static long[] pad4(long[] s) {
+        long[] o = new long[] {1, 1, 1, 1};
+        System.arraycopy(s, 0, o, 4 - s.length, s.length);
+        return o;
+    }
+
+    /** Element strides of a C-order tensor of shape {@code s} iterated over the 4-D {@code out} (0 along broadcast dims). */
+    private static int[] strides4(long[] s, long[] out, String layer) {
+        if (s.length > 4) {
+            throw new IntbenchException.UnsupportedModel("layer " + layer + ": operand of rank " + s.length + " (at most 4)");
+        }
+        long[] p = pad4(s);
+        int[] st = new int[4];
+        long stride = 1;
+        for (int i = 3; i >= 0; i--) {
+            if (p[i] == out[i]) {
+                st[i] = (int) stride;
+            } else if (p[i] == 1) {
+                st[i] = 0;
+            } else {
+                throw new IntbenchException.UnsupportedModel("layer " + layer + ": shape " + Arrays.toString(s)
+                        + " does not broadcast to " + Arrays.toString(out));
+            }
+            stride *= p[i];
+        }
+        return st;
+    }
+
+    private int desc(Descriptor d) {
+        descs.add(d);
+        if (descs.size() >= io.intbench.isa.Encoding.NO_DESC) {
+            throw new IntbenchException.UnsupportedModel(model.name() + ": more than " + (io.intbench.isa.Encoding.NO_DESC - 1) + " layers");
+        }
+        return descs.size() - 1;
+    }
+
+    private static int b(boolean v) {
+        return v ? 1 : 0;
+    }
+
+    /** Two int32 per output channel: (m, e) of the float32 multiplier in ort mode, (M0, shift) in fixed-point mode. */
+    private int[] requant(float xs, float[] ws, float ys, float alpha, boolean gemm) {
+        int[] out = new int[2 * ws.length];
+        for (int c = 0; c < ws.length; c++) {
+            int[] p = mode == RequantMode.ORT
+                    ? ort(gemm ? Multipliers.ortGemmScale(alpha, xs, ws[c], ys) : Multipliers.ortConvScale(xs, ws[c], ys))
+                    : fixed((double) alpha * xs * ws[c] / ys);
+            out[2 * c] = p[0];
+            out[2 * c + 1] = p[1];
+        }
+        return out;
+    }
+
+    private static int[] ort(float multiplier) {
+        Multipliers.OrtScale s = Multipliers.OrtScale.of(multiplier);
+        return new int[] {s.m(), s.e()};
+    }
+
+    private static int[] fixed(double multiplier) {
+        Multipliers.FixedPointMultiplier f = Multipliers.FixedPointMultiplier.quantizeMultiplier(multiplier);
+        return new int[] {f.m0(), f.shift()};
+    }
+
+    // ----- instructions ---------------------------------------------------------------------------
+
+    private void emit(Emitted e, int layer, boolean last) {
+        QOp op = e.op();
+        Descriptor d = descs.get(e.desc());
+        long macs = d instanceof Descriptor.ConvDesc c ? c.macs() : d instanceof Descriptor.MatMulDesc m ? m.macs() : 0;
+        layers.add(new Program.Layer(op.name(), op.kind(), String.join(",", op.nodes()), macs));
+        if (e.constBytes() > 0) {
+            add(Instruction.of(Opcode.LOAD, 0, e.constAddr(), e.constBytes(), 0), layer);
+        }
+        List<QTensor> ins = e.actInputs();
+        if (ins.isEmpty()) {
+            throw new IntbenchException.UnsupportedModel("layer " + op.name() + " has no activation input");
+        }
+        for (int i = 0; i < ins.size(); i++) {
+            int deps = (i == 0 && layer > 0 ? Instruction.POP_NEXT : 0) | (i == ins.size() - 1 ? Instruction.PUSH_NEXT : 0);
+            add(Instruction.of(Opcode.LOAD, deps, addrOf(ins.get(i)), (int) ins.get(i).elements(), 0), layer);
+        }
+        int a = addrOf(ins.get(0));
+        int bOperand = 0;
+        if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
+            bOperand = e.constAddr();
+        } else if (e.opcode() == Opcode.ELTWISE) {
+            QOp.Add add = (QOp.Add) op;
+            a = add.a().constant() != null ? addr.get(add.a().name()) : addrOf(add.a());
+            bOperand = add.b().constant() != null ? addr.get(add.b().name()) : addrOf(add.b());
+        }
+        int out = addrOf(op.out());
+        add(Instruction.withDesc(e.opcode(), Instruction.POP_PREV | Instruction.PUSH_NEXT, e.desc(), a, bOperand, out), layer);
+        add(Instruction.of(Opcode.STORE, Instruction.POP_PREV | (last ? 0 : Instruction.PUSH_PREV), out,
+                (int) op.out().elements(), 0), layer);
+        if (!last) {
+            add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
+        }
+    }
+
+    private void add(Instruction i, int layer) {
+        code.add(i);
+        pcLayer.add(layer);
+    }
+
+    private List<TensorDesc> tensors() {
+        List<TensorDesc> out = new ArrayList<>();
+        for (QModel.Input in : model.inputs()) {
+            QTensor q = in.q();
+            out.add(new TensorDesc(q.name(), in.floatInput() ? in.onnxName() : "", TensorDesc.Role.INPUT, q.type(),
+                    q.shape(), addrOf(q), in.scales(), in.zeroPoints(), in.axis()));
+        }
+        for (QModel.Output o : model.outputs()) {
+            QTensor q = o.q();
+            out.add(new TensorDesc(q.name(), o.floatOutput() ? o.onnxName() : "", TensorDesc.Role.OUTPUT, q.type(),
+                    q.shape(), addrOf(q), o.scales(), o.zeroPoints(), o.axis()));
+        }
+        Map<String, QTensor> byName = new HashMap<>();
+        for (QOp op : model.ops()) {
+            byName.put(op.out().name(), op.out());
+        }
+        for (String p : model.probes()) {
+            QTensor q = byName.get(p);
+            if (q == null) {
+                continue;  // a quantized graph input: not computed by the program
+            }
+            out.add(new TensorDesc(q.name(), "", TensorDesc.Role.PROBE, q.type(), q.shape(), addrOf(q),
+                    new float[] {q.scale()}, new int[] {q.zeroPoint()}, -1));
+        }
+        return out;
+    }
+
+    /** The growing constants image, little-endian. */
+    private static final class Image {
+        private byte[] buf = new byte[1 << 16];
+        private int size;
+
+        int size() { return size; }
+
+        byte[] bytes() { return buf; }
+
+        void align() {
+            ensure((int) align(size) - size);
+            size = (int) align(size);
+        }
+
+        private void ensure(int more) {
+            if ((long) size + more > Integer.MAX_VALUE - 64) {
+                throw new IntbenchException.UnsupportedModel("constants exceed 2 GiB");
+            }
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        int putBytes(byte[] b) {
+            ensure(b.length);
+            int at = size;
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+            return at;
+        }
+
+        int putCodes(int[] codes) {
+            ensure(codes.length);
+            int at = size;
+            for (int c : codes) {
+                buf[size++] = (byte) c;
+            }
+            return at;
+        }
+
+        int putInts(int[] v) {
+            size = (size + 3) & ~3;
+            ensure(4 * v.length + 4);
+            int at = size;
+            for (int x : v) {
+                buf[size++] = (byte) x;
+                buf[size++] = (byte) (x >> 8);
+                buf[size++] = (byte) (x >> 16);
+                buf[size++] = (byte) (x >> 24);
+            }
+            return at;
+        }
+    }
+}

@@ -1,0 +1,782 @@
+package io.intbench.compiler.match;
+
+import io.intbench.compiler.graph.Graph;
+import io.intbench.compiler.graph.Node;
+import io.intbench.compiler.graph.Tensor;
+import io.intbench.compiler.graph.ValueInfo;
+import io.intbench.compiler.qir.QModel;
+import io.intbench.compiler.qir.QOp;
+import io.intbench.compiler.qir.QTensor;
+import io.intbench.compiler.quant.Multipliers;
+import io.intbench.compiler.quant.Tables;
+import io.intbench.isa.DType;
+import io.intbench.isa.IntbenchException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Recognises the quantized ops of a prepared graph, in QDQ format (a float op between
+ * DequantizeLinear and QuantizeLinear nodes) and in QOperator format (QLinearConv, QGemm, ...), and
+ * turns them into {@link QOp}s on integer tensors. Selection (which nodes form a group) is kept apart
+ * from building the op; every problem is collected before failing.
+ */
+public final class Matcher {
+    private final Graph g;
+    private final String modelName;
+    private final Problems problems = new Problems();
+    /** Quantized tensors by name, with the parameters their producer gave them. */
+    private final Map<String, QTensor> native_ = new LinkedHashMap<>();
+    private final List<QOp> ops = new ArrayList<>();
+    private final List<QModel.Input> inputs = new ArrayList<>();
+    private final Set<Node> covered = new HashSet<>();
+    private final List<String> probes = new ArrayList<>();
+
+    private Matcher(Graph g, String modelName) {
+        this.g = g;
+        this.modelName = modelName;
+    }
+
+    public static QModel match(Graph g, String modelName) {
+        return new Matcher(g, modelName).run();
+    }
+
+    private static final Set<String> QOPERATOR_OPS = Set.of("QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
+            "QLinearGlobalAveragePool", "QLinearMul", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu",
+            "QLinearAveragePool", "QLinearSoftmax");
+    private static final Set<String> VIEW_OPS = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze");
+
+    private QModel run() {
+        refuseIfNotStaticallyQuantized();
+        // integer graph inputs are quantized tensors from the start; their parameters come from a consumer
+        for (String in : g.inputs()) {
+            DType t = DType.fromOnnx(g.valueInfo(in).elemType());
+            if (t != null && t.isQuant8()) {
+                native_.put(in, null);
+            }
+        }
+        for (Node n : g.nodes()) {
+            try {
+                visit(n);
+            } catch (Unsupported u) {
+                problems.add(n, u.getMessage());
+            }
+        }
+        List<QModel.Output> outputs = new ArrayList<>();
+        for (String o : g.outputs()) {
+            try {
+                outputs.add(output(o));
+            } catch (Unsupported u) {
+                problems.add("graph output '" + o + "': " + u.getMessage());
+            }
+        }
+        for (Node n : g.nodes()) {
+            if (!covered.contains(n) && !isBoundaryNode(n)) {
+                problems.add(n, whyUncovered(n));
+            }
+        }
+        problems.throwIfAny(modelName);
+        return new QModel(modelName, inputs, ops, outputs, probes);
+    }
+
+    private void refuseIfNotStaticallyQuantized() {
+        List<String> dynamic = new ArrayList<>();
+        boolean anyQuant = false;
+        for (Node n : g.nodes()) {
+            switch (n.opType()) {
+                case "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM" ->
+                        dynamic.add("'" + n.name() + "' (" + n.opType() + ")");
+                case "QuantizeLinear", "DequantizeLinear" -> anyQuant = true;
+                default -> anyQuant |= QOPERATOR_OPS.contains(n.opType());
+            }
+        }
+        if (!dynamic.isEmpty()) {
+            throw new IntbenchException.UnsupportedModel(modelName + " is dynamically quantized: " + String.join(", ", dynamic)
+                    + " compute activation scales from the data at run time (or consume them), so the scale ratios are not"
+                    + " known at compile time and requantization needs floating point between layers. Quantize the model"
+                    + " statically (onnxruntime.quantization.quantize_static with calibration data) to run it integer-only.");
+        }
+        if (!anyQuant) {
+            throw new IntbenchException.UnsupportedModel(modelName + " is a float-only model: it has no QuantizeLinear,"
+                    + " DequantizeLinear or QLinear* nodes, so every layer computes in floating point. Quantize it statically"
+                    + " (onnxruntime.quantization.quantize_static, QDQ or QOperator format) to run it integer-only.");
+        }
+    }
+
+    private boolean isBoundaryNode(Node n) {
+        // DequantizeLinear nodes are absorbed by their consumers or by a graph output
+        return n.opType().equals("DequantizeLinear");
+    }
+
+    private String whyUncovered(Node n) {
+        if (QOPERATOR_OPS.contains(n.opType())) {
+            return "this quantized op is not supported yet";
+        }
+        return "computes in float and is not part of a DequantizeLinear -> op -> QuantizeLinear group intbench supports;"
+                + " its result would need floating point between layers";
+    }
+
+    /** Thrown by a selector that recognises the group but cannot support it. */
+    private static final class Unsupported extends RuntimeException {
+        Unsupported(String m) {
+            super(m);
+        }
+    }
+
+    // ----- dispatch -------------------------------------------------------------------------------
+
+    private void visit(Node n) {
+        String op = n.opType();
+        if (op.equals("QuantizeLinear")) {
+            quantizeLinear(n);
+        } else if (op.equals("QLinearConv")) {
+            qlinearConv(n);
+        } else if (op.equals("QLinearMatMul")) {
+            qlinearMatMul(n);
+        } else if (op.equals("QGemm")) {
+            qgemm(n);
+        } else if (op.equals("QLinearAdd")) {
+            qlinearAdd(n);
+        } else if (op.equals("QLinearGlobalAveragePool")) {
+            qlinearGap(n);
+        } else if (op.equals("MaxPool") && isQuantInput(n.input(0))) {
+            // MaxPool directly on integer codes (QOperator format)
+            QTensor in = nativeView(n.input(0));
+            QTensor out = define(n.outputs().get(0), in.type(), in.scale(), in.zeroPoint());
+            ops.add(maxPool(n, in, out, List.of(n.name())));
+            covered.add(n);
+        } else if (VIEW_OPS.contains(op) && isQuantInput(n.input(0))) {
+            QTensor in = nativeView(n.input(0));
+            QTensor out = define(n.outputs().get(0), in.type(), in.scale(), in.zeroPoint());
+            ops.add(new QOp.Alias(n.name(), List.of(n.name()), in, out));
+            covered.add(n);
+        }
+        // float ops are covered when the QuantizeLinear that ends their group is visited
+    }
+
+    // ----- QDQ groups -----------------------------------------------------------------------------
+
+    /** Q(x) where x is a float graph input: the host quantizes the model input. Otherwise the end of a QDQ group. */
+    private void quantizeLinear(Node q) {
+        String x = q.input(0);
+        Node p = g.producer(x);
+        covered.add(q);
+        if (p == null) {
+            if (!g.inputs().contains(x)) {
+                throw new Unsupported("quantizes '" + x + "', which is neither a graph input nor computed by a node");
+            }
+            QuantParams qp = quantParams(q, 1, 2, "y");
+            QTensor y = define(q.outputs().get(0), qp.type, qp.axis < 0 ? qp.scales[0] : 1f, qp.axis < 0 ? qp.zps[0] : 0);
+            inputs.add(new QModel.Input(x, true, y, qp.scales, qp.zps, qp.axis));
+            return;
+        }
+        QuantParams qp = quantParams(q, 1, 2, "y");
+        if (qp.axis >= 0) {
+            throw new Unsupported("per-axis quantization of an activation is not supported (only weights may be per-channel)");
+        }
+        DType t = qp.type;
+        List<String> nodes = new ArrayList<>();
+        int lo = t.qmin();
+        int hi = t.qmax();
+        // [Relu | Clip]* fused into the op before Q: Q is monotonic, so Q(clip(v, a, b)) = clamp(Q(v), Q(a), Q(b))
+        while ((p.opType().equals("Relu") || p.opType().equals("Clip")) && singleUse(x)) {
+            int[] r = clampRange(p, qp.scales[0], qp.zps[0], t);
+            lo = Math.max(lo, r[0]);
+            hi = Math.min(hi, r[1]);
+            nodes.add(p.name());
+            covered.add(p);
+            x = p.input(0);
+            p = g.producer(x);
+            if (p == null) {
+                throw new Unsupported("Relu/Clip on a float graph input");
+            }
+        }
+        if (lo > hi) {
+            lo = hi;
+        }
+        nodes.add(0, p.name());
+        nodes.add(q.name());
+        if (!p.opType().equals("DequantizeLinear") && !singleUse(x)) {
+            throw new Unsupported("the float output '" + x + "' of '" + p.name() + "' (" + p.opType()
+                    + ") has consumers besides this QuantizeLinear, so part of it would stay in float");
+        }
+        String outName = q.outputs().get(0);
+        switch (p.opType()) {
+            // DQ(x) -> [Relu|Clip] -> Q : requantization (or a free view when the parameters agree)
+            case "DequantizeLinear" -> {
+                QTensor in = activation(p);
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                boolean clamps = lo > t.qmin() || hi < t.qmax();
+                if (!clamps && in.sameParams(out)) {
+                    ops.add(new QOp.Alias(q.name(), nodes, in, out));
+                } else {
+                    ops.add(new QOp.Rescale(q.name(), nodes, in, out, lo, hi));
+                }
+            }
+            // DQ(x), DQ(w), DQ(b)? -> Conv -> [Relu|Clip] -> Q
+            case "Conv" -> ops.add(conv(p, activation(dq(p.input(0), p)), weights(p.input(1), p),
+                    p.input(2), define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
+            // DQ(a), DQ(b) -> Gemm (C: DQ(int32) or float) -> [Relu|Clip] -> Q
+            case "Gemm" -> ops.add(gemm(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
+            // DQ(a), DQ(w) -> MatMul -> [Relu|Clip] -> Q
+            case "MatMul" -> ops.add(matmul(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
+            // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
+            case "Add" -> ops.add(new QOp.Add(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
+                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
+            // DQ(x) -> MaxPool -> Q
+            case "MaxPool" -> {
+                QTensor in = activation(dq(p.input(0), p));
+                covered.add(p);
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                exactThenRescale(p, in, out, lo, hi, nodes, v -> maxPool(p, in, v, nodes));
+            }
+            // DQ(x) -> GlobalAveragePool -> Q
+            case "GlobalAveragePool" -> {
+                QTensor in = activation(dq(p.input(0), p));
+                if (in.shape().length != 4) {
+                    throw new Unsupported("GlobalAveragePool of a rank-" + in.shape().length + " tensor (only NCHW)");
+                }
+                if (lo > t.qmin() || hi < t.qmax()) {
+                    throw new Unsupported("Relu/Clip after GlobalAveragePool is not supported");
+                }
+                covered.add(p);
+                ops.add(new QOp.GlobalAvgPool(p.name(), nodes, in, define(outName, t, qp.scales[0], qp.zps[0])));
+            }
+            // DQ(x) -> Reshape | Flatten | Squeeze | Unsqueeze -> Q
+            case "Reshape", "Flatten", "Squeeze", "Unsqueeze" -> {
+                QTensor in = activation(dq(p.input(0), p));
+                covered.add(p);
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                exactThenRescale(p, in, out, lo, hi, nodes, v -> new QOp.Alias(p.name(), nodes, in, v));
+            }
+            default -> throw new Unsupported("node '" + p.name() + "' (" + p.opType() + ") between DequantizeLinear and"
+                    + " QuantizeLinear is not supported: it would have to run in float");
+        }
+        covered.add(p);
+    }
+
+    /**
+     * An op that is exact on codes (MaxPool, views) whose output QuantizeLinear has other parameters
+     * than its input: the op on codes into an intermediate, then a requantization table.
+     */
+    private void exactThenRescale(Node p, QTensor in, QTensor out, int lo, int hi, List<String> nodes,
+                                  java.util.function.Function<QTensor, QOp> exact) {
+        boolean clamps = lo > out.type().qmin() || hi < out.type().qmax();
+        if (in.sameParams(out) && !clamps) {
+            ops.add(exact.apply(out));
+            return;
+        }
+        QTensor mid = new QTensor(out.name() + "#pre", in.type(), out.shape(), in.scale(), in.zeroPoint());
+        ops.add(exact.apply(mid));
+        ops.add(new QOp.Rescale(out.name() + "#rescale", nodes, mid, out, lo, hi));
+    }
+
+    // ----- QOperator ops --------------------------------------------------------------------------
+
+    /** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?) */
+    private void qlinearConv(Node n) {
+        QTensor in = view(n.input(0), n, 1, 2);
+        Weights w = constWeights(n, 3, 4, 5, 0);
+        QuantParams y = quantParams(n, 6, 7, "y");
+        QTensor out = define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]);
+        covered.add(n);
+        ops.add(conv(n, in, w, n.input(8), out, out.type().qmin(), out.type().qmax(), List.of(n.name())));
+    }
+
+    /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with constant b */
+    private void qlinearMatMul(Node n) {
+        QTensor in = view(n.input(0), n, 1, 2);
+        if (!g.isConstant(n.input(3))) {
+            throw new Unsupported("QLinearMatMul of two activations (B computed at run time) is not supported yet");
+        }
+        Weights w = constWeights(n, 3, 4, 5, 1);
+        QuantParams y = quantParams(n, 6, 7, "y");
+        QTensor out = define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]);
+        covered.add(n);
+        ops.add(matmulOp(n, in, w, false, "", out, 1f, false, 1f, out.type().qmin(), out.type().qmax(), List.of(n.name())));
+    }
+
+    /** QGemm(A, a_scale, a_zp, B, b_scale, b_zp, C?, y_scale?, y_zp?) (com.microsoft) */
+    private void qgemm(Node n) {
+        if (n.input(7).isEmpty()) {
+            throw new Unsupported("QGemm without y_scale produces a float output");
+        }
+        if (n.attrInt("transA", 0) != 0) {
+            throw new Unsupported("transA=1 is not supported");
+        }
+        QTensor in = view(n.input(0), n, 1, 2);
+        boolean transB = n.attrInt("transB", 0) != 0;
+        Weights w = constWeights(n, 3, 4, 5, transB ? 0 : 1);
+        QuantParams y = quantParams(n, 7, 8, "y");
+        QTensor out = define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]);
+        covered.add(n);
+        ops.add(matmulOp(n, in, w, transB, n.input(6), out, n.attrFloat("alpha", 1f), true, 1f,
+                out.type().qmin(), out.type().qmax(), List.of(n.name())));
+    }
+
+    /** QLinearAdd(A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp) (com.microsoft) */
+    private void qlinearAdd(Node n) {
+        QTensor a = g.isConstant(n.input(0)) ? constOperand(n, 0, 1, 2) : view(n.input(0), n, 1, 2);
+        QTensor b = g.isConstant(n.input(3)) ? constOperand(n, 3, 4, 5) : view(n.input(3), n, 4, 5);
+        QuantParams c = quantParams(n, 6, 7, "C");
+        QTensor out = define(n.outputs().get(0), c.type, c.scales[0], c.zps[0]);
+        covered.add(n);
+        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax()));
+    }
+
+    /** QLinearGlobalAveragePool(X, x_scale, x_zp, y_scale, y_zp) (com.microsoft), NCHW */
+    private void qlinearGap(Node n) {
+        if (n.attrInt("channels_last", 0) != 0) {
+            throw new Unsupported("channels_last=1 is not supported");
+        }
+        QTensor in = view(n.input(0), n, 1, 2);
+        QuantParams y = quantParams(n, 3, 4, "y");
+        covered.add(n);
+        ops.add(new QOp.GlobalAvgPool(n.name(), List.of(n.name()), in, define(n.outputs().get(0), y.type, y.scales[0], y.zps[0])));
+    }
+
+    // ----- op builders ----------------------------------------------------------------------------
+
+    private QOp.Conv conv(Node n, QTensor in, Weights w, String biasName, QTensor out, int lo, int hi, List<String> nodes) {
+        if (in.shape().length != 4) {
+            throw new Unsupported("only 2-D convolutions (NCHW inputs) are supported, input has rank " + in.shape().length);
+        }
+        if (w.dims.length != 4) {
+            throw new Unsupported("weights of rank " + w.dims.length + ", expected [outC, inC/groups, kH, kW]");
+        }
+        int outC = (int) w.dims[0];
+        if (w.axis >= 0 && w.axis != 0) {
+            throw new Unsupported("per-axis weight quantization along axis " + w.axis + " (Conv needs axis 0)");
+        }
+        int groups = (int) n.attrInt("group", 1);
+        long[] os = out.shape();
+        int[] strides = ints(n.attrInts("strides", new long[] {1, 1}));
+        int[] dil = ints(n.attrInts("dilations", new long[] {1, 1}));
+        int[] kernel = {(int) w.dims[2], (int) w.dims[3]};
+        int[] pads = pads(n, in.shape(), os, kernel, strides, dil);
+        float[] ws = perChannel(w.scales, outC, "weight scale");
+        int[] wzp = perChannel(w.zps, outC);
+        int[] bias = bias(n, biasName, outC, in.scale(), ws, 1f);
+        return new QOp.Conv(n.name(), nodes, in, out, w.codes, w.type, new int[] {outC, (int) w.dims[1], kernel[0], kernel[1]},
+                wzp, ws, bias, strides, pads, dil, groups, lo, hi);
+    }
+
+    private QOp gemm(Node p, QTensor out, int lo, int hi, List<String> nodes) {
+        if (p.attrInt("transA", 0) != 0) {
+            throw new Unsupported("transA=1 is not supported");
+        }
+        QTensor in = activation(dq(p.input(0), p));
+        boolean transB = p.attrInt("transB", 0) != 0;
+        Weights w = weights(p.input(1), p);
+        return matmulOp(p, in, w, transB, p.input(2), out, p.attrFloat("alpha", 1f), true, p.attrFloat("beta", 1f), lo, hi, nodes);
+    }
+
+    private QOp matmul(Node p, QTensor out, int lo, int hi, List<String> nodes) {
+        QTensor in = activation(dq(p.input(0), p));
+        if (!g.isConstant(producerInputOrSelf(p.input(1)))) {
+            throw new Unsupported("MatMul of two activations (B computed at run time) is not supported yet");
+        }
+        Weights w = weights(p.input(1), p);
+        return matmulOp(p, in, w, false, "", out, 1f, false, 1f, lo, hi, nodes);
+    }
+
+    private String producerInputOrSelf(String t) {
+        Node p = g.producer(t);
+        return p != null && p.opType().equals("DequantizeLinear") ? p.input(0) : t;
+    }
+
+    /** in [..., K] x B: B is [K, N] (or [N, K] when transB), per-axis along N. */
+    private QOp.MatMul matmulOp(Node n, QTensor in, Weights w, boolean transB, String biasName, QTensor out, float alpha,
+                                boolean gemm, float beta, int lo, int hi, List<String> nodes) {
+        if (w.dims.length != 2) {
+            throw new Unsupported("weights of rank " + w.dims.length + " (only 2-D weights are supported)");
+        }
+        int k = (int) (transB ? w.dims[1] : w.dims[0]);
+        int nOut = (int) (transB ? w.dims[0] : w.dims[1]);
+        long[] is = in.shape();
+        if (is.length == 0 || is[is.length - 1] != k) {
+            throw new Unsupported("input shape " + Arrays.toString(is) + " does not end in K=" + k);
+        }
+        int nAxis = transB ? 0 : 1;
+        if (w.axis >= 0 && w.axis != nAxis) {
+            throw new Unsupported("per-axis weight quantization along axis " + w.axis + " (needs the output axis " + nAxis + ")");
+        }
+        int[] codes = new int[nOut * k];
+        for (int j = 0; j < nOut; j++) {
+            for (int i = 0; i < k; i++) {
+                codes[j * k + i] = transB ? w.codes[j * k + i] : w.codes[i * nOut + j];
+            }
+        }
+        float[] ws = perChannel(w.scales, nOut, "weight scale");
+        int[] wzp = perChannel(w.zps, nOut);
+        int[] bias = bias(n, biasName, nOut, in.scale(), ws, beta);
+        return new QOp.MatMul(n.name(), nodes, in, out, codes, w.type, k, nOut, wzp, ws, bias, alpha, gemm, lo, hi);
+    }
+
+    private QOp.MaxPool maxPool(Node n, QTensor in, QTensor out, List<String> nodes) {
+        if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
+            throw new Unsupported("MaxPool's Indices output is not supported");
+        }
+        if (n.attrInt("storage_order", 0) != 0) {
+            throw new Unsupported("storage_order=1 is not supported");
+        }
+        if (in.shape().length != 4) {
+            throw new Unsupported("only 2-D pooling (NCHW) is supported");
+        }
+        int[] kernel = ints(n.attrInts("kernel_shape", null));
+        int[] strides = ints(n.attrInts("strides", new long[] {1, 1}));
+        int[] dil = ints(n.attrInts("dilations", new long[] {1, 1}));
+        int[] pads = pads(n, in.shape(), out.shape(), kernel, strides, dil);
+        return new QOp.MaxPool(n.name(), nodes, in, out, kernel, strides, pads, dil);
+    }
+
+    // ----- operands -------------------------------------------------------------------------------
+
+    /** The DequantizeLinear node producing {@code t}, which must exist. */
+    private Node dq(String t, Node consumer) {
+        Node p = g.producer(t);
+        if (p == null || !p.opType().equals("DequantizeLinear")) {
+            throw new Unsupported("input '" + t + "' of '" + consumer.name() + "' is not produced by a DequantizeLinear"
+                    + (p == null ? (g.isConstant(t) ? " (it is a float constant)" : " (it is a float graph input)")
+                    : " but by '" + p.name() + "' (" + p.opType() + "), so it is a float tensor"));
+        }
+        return p;
+    }
+
+    /** The quantized activation a DequantizeLinear reads, viewed with the DQ's parameters. */
+    private QTensor activation(Node dq) {
+        String x = dq.input(0);
+        if (g.isConstant(x)) {
+            throw new Unsupported("expected a quantized activation, but DequantizeLinear '" + dq.name() + "' reads the constant '" + x + "'");
+        }
+        return view(x, dq, 1, 2);
+    }
+
+    /** An Add operand: a quantized activation or a quantized constant, through a DequantizeLinear. */
+    private QTensor operand(String t, Node consumer) {
+        Node d = dq(t, consumer);
+        if (g.isConstant(d.input(0))) {
+            return constOperand(d, 0, 1, 2);
+        }
+        return activation(d);
+    }
+
+    private QTensor constOperand(Node n, int xi, int si, int zi) {
+        Tensor c = g.constant(n.input(xi));
+        QuantParams qp = quantParams(n, si, zi, "operand");
+        if (qp.axis >= 0) {
+            throw new Unsupported("per-axis parameters on a constant operand are not supported");
+        }
+        DType t = DType.fromOnnx(c.elemType());
+        if (t == null || !t.isQuant8()) {
+            throw new Unsupported("constant operand '" + n.input(xi) + "' is not uint8/int8");
+        }
+        byte[] codes = new byte[(int) c.size()];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (byte) c.intAt(i);
+        }
+        return new QTensor(n.input(xi), t, c.dims().clone(), qp.scales[0], qp.zps[0], codes);
+    }
+
+    private boolean isQuantInput(String t) {
+        return native_.containsKey(t);
+    }
+
+    /** {@code t} viewed with the scale and zero point found at {@code n}'s inputs {@code si}, {@code zi}. */
+    private QTensor view(String t, Node n, int si, int zi) {
+        if (!native_.containsKey(t)) {
+            throw new Unsupported("input '" + t + "' is not a quantized tensor intbench knows (it is not produced by a"
+                    + " QuantizeLinear or a QLinear op)");
+        }
+        QuantParams qp = quantParams(n, si, zi, "x");
+        if (qp.axis >= 0) {
+            throw new Unsupported("per-axis parameters on activation '" + t + "' are not supported");
+        }
+        DType type = DType.fromOnnx(g.valueInfo(t).elemType());
+        if (type == null || !type.isQuant8()) {
+            type = qp.type;
+        }
+        QTensor v = new QTensor(t, type, shape(t), qp.scales[0], qp.zps[0]);
+        if (native_.get(t) == null) {
+            native_.put(t, v);  // an integer graph input takes the parameters of its first consumer
+            inputs.add(new QModel.Input(t, false, v, new float[] {v.scale()}, new int[] {v.zeroPoint()}, -1));
+        }
+        return v;
+    }
+
+    private QTensor nativeView(String t) {
+        QTensor q = native_.get(t);
+        if (q == null) {
+            throw new Unsupported("integer graph input '" + t + "' has no known quantization parameters here");
+        }
+        return q;
+    }
+
+    /** Declares a new quantized tensor produced by a Q node or a QLinear op. */
+    private QTensor define(String name, DType type, float scale, int zp) {
+        QTensor q = new QTensor(name, type, shape(name), scale, zp);
+        native_.put(name, q);
+        probes.add(name);
+        return q;
+    }
+
+    private long[] shape(String t) {
+        ValueInfo vi = g.valueInfo(t);
+        if (vi.shape() == null) {
+            throw new Unsupported("the shape of '" + t + "' could not be inferred statically");
+        }
+        return vi.shape();
+    }
+
+    private boolean singleUse(String t) {
+        return g.consumers(t).size() == 1 && !g.outputs().contains(t);
+    }
+
+    private QModel.Output output(String o) {
+        if (native_.containsKey(o) && native_.get(o) != null) {
+            return new QModel.Output(o, false, native_.get(o), null, null, -1);
+        }
+        Node p = g.producer(o);
+        if (p != null && p.opType().equals("DequantizeLinear") && !g.isConstant(p.input(0)) && native_.containsKey(p.input(0))) {
+            QuantParams qp = quantParams(p, 1, 2, "x");
+            QTensor q = native_.get(p.input(0));
+            if (q == null) {
+                // an integer graph input dequantized straight to an output
+                DType type = DType.fromOnnx(g.valueInfo(p.input(0)).elemType());
+                q = new QTensor(p.input(0), type, shape(p.input(0)), qp.axis < 0 ? qp.scales[0] : 1f, qp.axis < 0 ? qp.zps[0] : 0);
+                native_.put(q.name(), q);
+                inputs.add(new QModel.Input(q.name(), false, q, qp.scales, qp.zps, qp.axis));
+            }
+            return new QModel.Output(o, true, q, qp.scales, qp.zps, qp.axis);
+        }
+        if (p == null) {
+            throw new Unsupported("is not computed by any node");
+        }
+        throw new Unsupported("is computed in float by '" + p.name() + "' (" + p.opType() + "); intbench needs every graph"
+                + " output to be a quantized tensor or the DequantizeLinear of one");
+    }
+
+    // ----- constants ------------------------------------------------------------------------------
+
+    /** Scale, zero point, element type and axis of a Q/DQ/QLinear parameter pair at inputs {@code si}, {@code zi}. */
+    private record QuantParams(float[] scales, int[] zps, DType type, int axis) { }
+
+    private QuantParams quantParams(Node n, int si, int zi, String what) {
+        String sName = n.input(si);
+        if (sName.isEmpty() || !g.isConstant(sName)) {
+            throw new Unsupported(what + " scale '" + sName + "' is not a constant: static quantization needs scales known at compile time");
+        }
+        Tensor s = g.constant(sName);
+        if (!s.isFloat()) {
+            throw new Unsupported(what + " scale '" + sName + "' is not a float tensor");
+        }
+        float[] scales = new float[(int) s.size()];
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = s.floatAt(i);
+            if (!(scales[i] > 0) || Float.isInfinite(scales[i])) {
+                throw new Unsupported(what + " scale '" + sName + "' has the value " + scales[i] + "; scales must be positive and finite");
+            }
+        }
+        String zName = n.input(zi);
+        int[] zps = new int[scales.length];
+        DType type = DType.UINT8;
+        if (!zName.isEmpty()) {
+            if (!g.isConstant(zName)) {
+                throw new Unsupported(what + " zero point '" + zName + "' is not a constant");
+            }
+            Tensor z = g.constant(zName);
+            type = DType.fromOnnx(z.elemType());
+            if (type == null || !(type.isQuant8() || type == DType.INT32)) {
+                throw new Unsupported(what + " zero point '" + zName + "' has ONNX type " + z.elemType()
+                        + "; only uint8, int8 (and int32 for biases) are supported");
+            }
+            if (z.size() != scales.length && z.size() != 1) {
+                throw new Unsupported(what + " zero point '" + zName + "' has " + z.size() + " values for " + scales.length + " scales");
+            }
+            for (int i = 0; i < zps.length; i++) {
+                zps[i] = (int) z.intAt(z.size() == 1 ? 0 : i);
+            }
+        } else if (n.opType().equals("QuantizeLinear") && n.hasAttr("output_dtype")) {
+            type = DType.fromOnnx((int) n.attrInt("output_dtype", 2));
+            if (type == null || !type.isQuant8()) {
+                throw new Unsupported("output_dtype " + n.attrInt("output_dtype", 0) + " is not uint8/int8");
+            }
+        }
+        int axis = -1;
+        if (scales.length > 1) {
+            if (n.hasAttr("block_size") && n.attrInt("block_size", 0) != 0) {
+                throw new Unsupported("blocked quantization (block_size) is not supported");
+            }
+            axis = (int) n.attrInt("axis", 1);
+            long[] xs = g.valueInfo(n.input(0)).shape();
+            if (xs != null && axis < 0) {
+                axis += xs.length;
+            }
+        }
+        return new QuantParams(scales, zps, type, axis);
+    }
+
+    /** Constant integer weights with their quantization parameters. */
+    private record Weights(int[] codes, long[] dims, DType type, float[] scales, int[] zps, int axis) { }
+
+    /** Weights behind a DequantizeLinear of a constant (QDQ). */
+    private Weights weights(String t, Node consumer) {
+        Node d = dq(t, consumer);
+        if (!g.isConstant(d.input(0))) {
+            throw new Unsupported("weights '" + t + "' of '" + consumer.name() + "' are computed at run time; only constant weights are supported");
+        }
+        covered.add(d);
+        return constWeights(d, 0, 1, 2, -1);
+    }
+
+    /** Weights as a constant input {@code wi} with parameters at {@code si}, {@code zi} (QOperator or a DQ). */
+    private Weights constWeights(Node n, int wi, int si, int zi, int perChannelAxis) {
+        String wName = n.input(wi);
+        if (!g.isConstant(wName)) {
+            throw new Unsupported("weights '" + wName + "' are not constant");
+        }
+        Tensor w = g.constant(wName);
+        DType type = DType.fromOnnx(w.elemType());
+        if (type == null || !type.isQuant8()) {
+            throw new Unsupported("weights '" + wName + "' have ONNX type " + w.elemType() + "; only uint8 and int8 weights are supported");
+        }
+        QuantParams qp = quantParams(n, si, zi, "weight");
+        int axis = qp.axis;
+        if (qp.scales.length > 1 && perChannelAxis >= 0) {
+            axis = perChannelAxis;  // QOperator ops quantize per output channel implicitly
+        }
+        int[] codes = new int[(int) w.size()];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (int) w.intAt(i);
+        }
+        return new Weights(codes, w.dims().clone(), type, qp.scales, qp.zps, axis);
+    }
+
+    /**
+     * The int32 bias: from DequantizeLinear(int32 constant) (ONNX Runtime passes the integers and ignores
+     * the bias DQ's own scale when it fuses), from an int32 constant (QOperator), or a float constant
+     * quantized as quantize_static does: {@code round_half_even(b / (x_scale * w_scale))}.
+     */
+    private int[] bias(Node n, String name, int outC, float xScale, float[] wScale, float beta) {
+        int[] out = new int[outC];
+        if (name == null || name.isEmpty()) {
+            return out;
+        }
+        Node p = g.producer(name);
+        Tensor b;
+        boolean floatBias;
+        if (p != null && p.opType().equals("DequantizeLinear") && g.isConstant(p.input(0))) {
+            covered.add(p);
+            b = g.constant(p.input(0));
+            floatBias = false;
+        } else if (g.isConstant(name)) {
+            b = g.constant(name);
+            floatBias = b.isFloat();
+        } else {
+            throw new Unsupported("bias '" + name + "' is computed at run time");
+        }
+        if (b.size() != outC && b.size() != 1) {
+            throw new Unsupported("bias '" + name + "' has " + b.size() + " values for " + outC + " output channels");
+        }
+        if (!floatBias && beta != 1f) {
+            throw new Unsupported("Gemm beta=" + beta + " with an integer bias");
+        }
+        if (!floatBias && b.elemType() != DType.INT32.onnxCode()) {
+            throw new Unsupported("bias '" + name + "' has ONNX type " + b.elemType() + "; integer biases must be int32");
+        }
+        for (int c = 0; c < outC; c++) {
+            int i = b.size() == 1 ? 0 : c;
+            out[c] = floatBias ? Multipliers.quantizeBias(beta * b.floatAt(i), xScale, wScale[c]) : (int) b.intAt(i);
+        }
+        return out;
+    }
+
+    private int[] clampRange(Node p, float scale, int zp, DType t) {
+        float min;
+        float max;
+        if (p.opType().equals("Relu")) {
+            min = 0f;
+            max = Float.POSITIVE_INFINITY;
+        } else if (p.opset() < 11) {
+            min = p.attrFloat("min", Float.NEGATIVE_INFINITY);
+            max = p.attrFloat("max", Float.POSITIVE_INFINITY);
+        } else {
+            min = constScalar(p.input(1), Float.NEGATIVE_INFINITY, p);
+            max = constScalar(p.input(2), Float.POSITIVE_INFINITY, p);
+        }
+        return new int[] {Tables.quantizeLinear(min, scale, zp, t.qmin(), t.qmax()),
+            Tables.quantizeLinear(max, scale, zp, t.qmin(), t.qmax())};
+    }
+
+    private float constScalar(String name, float dflt, Node n) {
+        if (name.isEmpty()) {
+            return dflt;
+        }
+        if (!g.isConstant(name)) {
+            throw new Unsupported("Clip bound '" + name + "' is not a constant");
+        }
+        Tensor t = g.constant(name);
+        return t.isFloat() ? t.floatAt(0) : t.intAt(0);
+    }
+
+    private static float[] perChannel(float[] v, int n, String what) {
+        if (v.length == n) {
+            return v;
+        }
+        if (v.length != 1) {
+            throw new Unsupported(what + " has " + v.length + " values for " + n + " channels");
+        }
+        float[] out = new float[n];
+        Arrays.fill(out, v[0]);
+        return out;
+    }
+
+    private static int[] perChannel(int[] v, int n) {
+        if (v.length == n) {
+            return v;
+        }
+        int[] out = new int[n];
+        Arrays.fill(out, v[0]);
+        return out;
+    }
+
+    private static int[] ints(long[] v) {
+        if (v == null) {
+            throw new Unsupported("a required attribute is missing");
+        }
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.toIntExact(v[i]);
+        }
+        return out;
+    }
+
+    /** Begin pads {top, left} (end pads follow from the output shape), from pads or auto_pad. */
+    private static int[] pads(Node n, long[] in, long[] out, int[] kernel, int[] strides, int[] dil) {
+        if (kernel.length != 2 || strides.length != 2 || dil.length != 2) {
+            throw new Unsupported("only 2-D kernels are supported");
+        }
+        String autoPad = n.attrString("auto_pad", "NOTSET");
+        int[] begin = new int[2];
+        for (int i = 0; i < 2; i++) {
+            switch (autoPad) {
+                case "NOTSET" -> {
+                    long[] p = n.attrInts("pads", new long[] {0, 0, 0, 0});
+                    begin[i] = (int) p[i];
+                }
+                case "VALID" -> begin[i] = 0;
+                case "SAME_UPPER", "SAME_LOWER" -> {
+                    long total = Math.max(0, (out[2 + i] - 1) * strides[i] + (long) (kernel[i] - 1) * dil[i] + 1 - in[2 + i]);
+                    begin[i] = (int) (autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2);
+                }
+                default -> throw new Unsupported("auto_pad " + autoPad + " is not a valid value");
+            }
+        }
+        return begin;
+    }
+}

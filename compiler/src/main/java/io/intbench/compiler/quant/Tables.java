@@ -1,0 +1,84 @@
+package io.intbench.compiler.quant;
+
+import io.intbench.compiler.qir.QTensor;
+import io.intbench.isa.DType;
+
+/**
+ * Integer tables computed at compile time (float arithmetic allowed here), so that the run time
+ * reproduces ONNX Runtime's float computations with lookups only.
+ */
+public final class Tables {
+    private Tables() { }
+
+    /**
+     * ONNX Runtime's QuantizeLinear of one value (MlasQuantizeLinear): float32 division, clamp to
+     * the range shifted by the zero point, round half to even, add the zero point. Used at compile
+     * time only (tables, Clip bounds).
+     */
+    public static int quantizeLinear(float x, float scale, int zp, int qmin, int qmax) {
+        float v = x / scale;
+        v = Math.max(v, (float) (qmin - zp));
+        v = Math.min(v, (float) (qmax - zp));
+        return (int) Math.rint(v) + zp;
+    }
+
+    /** DequantizeLinear of one code: {@code float(q - zp) * scale}. */
+    public static float dequantizeLinear(int q, int zp, float scale) {
+        return (float) (q - zp) * scale;
+    }
+
+    /** The code a table index (the raw byte) stands for. */
+    static int code(int index, DType t) {
+        return t == DType.INT8 ? (byte) index : index;
+    }
+
+    /**
+     * 256-entry requantization table {@code T[byte(x)] = clamp(Q_out(DQ_in(x)), lo, hi)}: what ORT
+     * computes for DequantizeLinear -> [Relu|Clip] -> QuantizeLinear.
+     */
+    public static byte[] rescale(QTensor in, QTensor out, int lo, int hi) {
+        byte[] t = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            float v = dequantizeLinear(code(i, in.type()), in.zeroPoint(), in.scale());
+            int q = quantizeLinear(v, out.scale(), out.zeroPoint(), out.type().qmin(), out.type().qmax());
+            t[i] = (byte) Math.min(hi, Math.max(lo, q));
+        }
+        return t;
+    }
+
+    /**
+     * 65,536-entry table {@code T[byte(a) << 8 | byte(b)]} reproducing ONNX Runtime's QLinearAdd on
+     * x86 with AVX2 (onnxruntime/core/mlas/lib/intrinsics/avx2/qladd_avx2.cpp): with
+     * {@code rA = sa / sc}, {@code rB = sb / sc} and {@code F = zc - fma(rA, za, rB * zb)} in float32,
+     * the element kernel computes {@code fma(a, rA, fma(b, rB, F))}; when one operand is a single
+     * broadcast element it is folded into the constant first with a separate multiply and add,
+     * {@code F' = F + s * rS}, then {@code fma(other, rOther, F')}. The float is rounded to nearest
+     * even and saturated. A fused Relu/Clip then clamps to {@code [lo, hi]}.
+     *
+     * @param scalarA a is a single element broadcast over b
+     * @param scalarB b is a single element broadcast over a
+     */
+    public static byte[] add(QTensor a, QTensor b, QTensor c, boolean scalarA, boolean scalarB, int lo, int hi) {
+        float rA = a.scale() / c.scale();
+        float rB = b.scale() / c.scale();
+        float fixed = (float) c.zeroPoint() - Math.fma(rA, (float) a.zeroPoint(), rB * (float) b.zeroPoint());
+        byte[] t = new byte[65536];
+        for (int ia = 0; ia < 256; ia++) {
+            float va = code(ia, a.type());
+            for (int ib = 0; ib < 256; ib++) {
+                float vb = code(ib, b.type());
+                float r;
+                if (scalarA) {
+                    r = Math.fma(vb, rB, fixed + va * rA);
+                } else if (scalarB) {
+                    r = Math.fma(va, rA, fixed + vb * rB);
+                } else {
+                    r = Math.fma(va, rA, Math.fma(vb, rB, fixed));
+                }
+                int q = (int) Math.max(c.type().qmin(), Math.min(c.type().qmax(), Math.rint(r)));
+                t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
+            }
+        }
+        return t;
+    }
+}

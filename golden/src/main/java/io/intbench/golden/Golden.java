@@ -1,0 +1,165 @@
+package io.intbench.golden;
+
+import io.intbench.compiler.Compiler;
+import io.intbench.compiler.RequantMode;
+import io.intbench.isa.DType;
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.HostTensor;
+import io.intbench.isa.Instruction;
+import io.intbench.isa.Program;
+import io.intbench.isa.TensorDesc;
+import io.intbench.onnx.OnnxProto;
+import io.intbench.sim.Simulator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Compiles a model, simulates it, runs the same model and input in ONNX Runtime (with default
+ * optimisations and with optimisations off) and compares every quantized tensor element by element.
+ */
+public final class Golden {
+    public static final String ORT_OPTIMIZED = "ort-optimized";
+    public static final String ORT_UNOPTIMIZED = "ort-unoptimized";
+
+    private Golden() { }
+
+    /** Everything a golden run produced. */
+    public record Result(Compiler.Result compiled, Simulator.Run sim, Map<String, HostTensor> ortOptimized,
+                         Map<String, HostTensor> ortUnoptimized, GoldenReport report, boolean pass,
+                         Map<String, HostTensor> inputs) { }
+
+    /** Default tolerance in LSB: 0 in ort mode (bit-exact), 1 in fixed-point mode (gemmlowp's rounding). */
+    public static int defaultTolerance(RequantMode mode) {
+        return mode == RequantMode.ORT ? 0 : 1;
+    }
+
+    /**
+     * @param inputs the model's inputs by ONNX input name (float for float inputs); null for the seeded random input
+     */
+    public static Result run(Compiler.Result c, HardwareConfig cfg, Map<String, HostTensor> inputs, long seed,
+                             int toleranceLsb, int threads) {
+        Program p = c.program();
+        Map<String, HostTensor> in = inputs != null ? inputs : Simulator.randomInputs(p, seed);
+        Simulator.Run sim = Simulator.run(p, cfg, in);
+
+        // every quantized tensor the program keeps, exposed as an ONNX Runtime output
+        Map<String, DType> exposed = new LinkedHashMap<>();
+        for (TensorDesc t : p.tensors()) {
+            if (t.role() != TensorDesc.Role.INPUT) {
+                exposed.putIfAbsent(t.name(), t.dtype());
+            }
+        }
+        OnnxProto.ModelProto withOutputs = ExposeTensors.expose(c.model(), new ArrayList<>(exposed.keySet()), exposed);
+        byte[] bytes = withOutputs.toByteArray();
+        Map<String, HostTensor> optimized;
+        Map<String, HostTensor> unoptimized;
+        try (OrtRunner r = OrtRunner.open(bytes, true, threads)) {
+            optimized = r.run(in);
+        }
+        try (OrtRunner r = OrtRunner.open(bytes, false, threads)) {
+            unoptimized = r.run(in);
+        }
+        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim, optimized),
+                compare(ORT_UNOPTIMIZED, p, sim, unoptimized));
+        GoldenReport report = new GoldenReport(p.modelName(), p.requantModeName(), toleranceLsb,
+                new GoldenReport.Reference("onnxruntime", OrtRunner.version(), HostInfo.cpuModel()),
+                sim.report(), comps, noFloat(p));
+        boolean pass = comps.get(0).totals().maxAbsDiffLsb() <= toleranceLsb;
+        return new Result(c, sim, optimized, unoptimized, report, pass, in);
+    }
+
+    static GoldenReport.Comparison compare(String reference, Program p, Simulator.Run sim, Map<String, HostTensor> ort) {
+        List<GoldenReport.TensorComparison> list = new ArrayList<>();
+        long elements = 0;
+        long exact = 0;
+        long maxDiff = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (TensorDesc t : p.tensors()) {
+            if (t.role() == TensorDesc.Role.INPUT || !seen.add(t.name())) {
+                continue;
+            }
+            HostTensor mine = sim.tensors().get(t.name());
+            HostTensor ref = ort.get(t.name());
+            GoldenReport.TensorComparison tc = compareTensor(t.name(), mine, ref);
+            list.add(tc);
+            elements += tc.elements();
+            exact += tc.exact();
+            maxDiff = Math.max(maxDiff, tc.maxAbsDiffLsb());
+        }
+        return new GoldenReport.Comparison(reference, new GoldenReport.Totals(list.size(), elements, exact, maxDiff), list);
+    }
+
+    static GoldenReport.TensorComparison compareTensor(String name, HostTensor mine, HostTensor ref) {
+        if (ref == null) {
+            return new GoldenReport.TensorComparison(name, mine.dtype().name().toLowerCase(), mine.elements(), 0,
+                    Long.MAX_VALUE, 0, "ONNX Runtime did not return this tensor");
+        }
+        if (ref.dtype() != mine.dtype() || ref.elements() != mine.elements()) {
+            return new GoldenReport.TensorComparison(name, mine.dtype().name().toLowerCase(), mine.elements(), 0,
+                    Long.MAX_VALUE, 0, "ONNX Runtime returned " + ref.dtype() + java.util.Arrays.toString(ref.shape())
+                    + ", the simulator " + mine.dtype() + java.util.Arrays.toString(mine.shape()));
+        }
+        int n = Math.toIntExact(mine.elements());
+        long exact = 0;
+        long maxDiff = 0;
+        long first = -1;
+        for (int i = 0; i < n; i++) {
+            long d = Math.abs((long) mine.getInt(i) - ref.getInt(i));
+            if (d == 0) {
+                exact++;
+            } else if (first < 0) {
+                first = i;
+            }
+            maxDiff = Math.max(maxDiff, d);
+        }
+        return new GoldenReport.TensorComparison(name, mine.dtype().name().toLowerCase(), n, exact, maxDiff, first, "");
+    }
+
+    /**
+     * The no-float audit of a compiled program: counts the instructions that would need floating point
+     * (none of the ISA's opcodes does; the count guards against one being added) and lists the element
+     * types of the tensors that pass between layers.
+     */
+    static GoldenReport.NoFloat noFloat(Program p) {
+        int floatOps = 0;
+        for (Instruction i : p.code()) {
+            floatOps += switch (i.op()) {
+                case NOP, LOAD, STORE, CONV, MATMUL, ELTWISE, MAXPOOL, GAVGPOOL, LUT, HALT -> 0;
+            };
+        }
+        TreeSet<String> types = new TreeSet<>();
+        for (TensorDesc t : p.tensors()) {
+            if (t.role() == TensorDesc.Role.PROBE) {
+                types.add(t.dtype().name().toLowerCase());
+                if (t.dtype() == DType.FLOAT32) {
+                    floatOps++;
+                }
+            }
+        }
+        return new GoldenReport.NoFloat(floatOps, List.copyOf(types));
+    }
+
+    /** A short text table of the comparisons. */
+    public static String table(GoldenReport r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-16s %8s %12s %12s %10s%n", "reference", "tensors", "elements", "exact", "max diff"));
+        for (GoldenReport.Comparison c : r.comparisons()) {
+            GoldenReport.Totals t = c.totals();
+            sb.append(String.format("%-16s %8d %12d %12d %10s%n", c.reference(), t.tensors(), t.elements(), t.exact(),
+                    t.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : t.maxAbsDiffLsb() + " LSB"));
+        }
+        GoldenReport.Comparison opt = r.comparisons().get(0);
+        int shown = 0;
+        for (GoldenReport.TensorComparison tc : opt.tensors()) {
+            if (tc.exact() != tc.elements() && shown++ < 10) {
+                sb.append(String.format("  differs vs %s: %s: %d of %d elements, max %s LSB, first at index %d %s%n",
+                        opt.reference(), tc.name(), tc.elements() - tc.exact(), tc.elements(),
+                        tc.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : String.valueOf(tc.maxAbsDiffLsb()), tc.firstDiffIndex(), tc.note()));
+            }
+        }
+        return sb.toString();
+    }
+}

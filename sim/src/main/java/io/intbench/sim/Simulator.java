@@ -1,0 +1,147 @@
+package io.intbench.sim;
+
+import io.intbench.isa.DType;
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.HostTensor;
+import io.intbench.isa.IntbenchException;
+import io.intbench.isa.Program;
+import io.intbench.isa.TensorDesc;
+import io.intbench.sim.host.Boundary;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a program from its file alone: the host quantizes the model's float inputs into DRAM (the
+ * only floating point, before the program starts), the integer program runs, the timing model
+ * replays it, and the host reads (and, for float ONNX outputs, dequantizes) the outputs.
+ */
+public final class Simulator {
+    private Simulator() { }
+
+    /**
+     * The result of one run.
+     *
+     * @param tensors every host-visible quantized tensor (inputs, probes, outputs) by its ONNX name
+     * @param outputs the model's outputs by ONNX output name, dequantized where the ONNX output is float
+     */
+    public record Run(Map<String, HostTensor> tensors, Map<String, HostTensor> outputs, SimReport report) { }
+
+    /** Refuses a program compiled for another configuration, naming both. */
+    public static void checkConfig(Program p, HardwareConfig cfg) {
+        if (p.configHash() != cfg.hash()) {
+            throw new IntbenchException.InvalidProgram("the program was compiled for config '" + p.configName()
+                    + String.format("' (hash %016x)", p.configHash()) + " but is being simulated on config '" + cfg.name()
+                    + String.format("' (hash %016x)", cfg.hash()) + "; recompile it with --config for this hardware");
+        }
+    }
+
+    public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs) {
+        checkConfig(p, cfg);
+        byte[] dram = Executor.newDram(p);
+        for (TensorDesc t : p.tensors(TensorDesc.Role.INPUT)) {
+            String key = t.floatBoundary() ? t.onnxName() : t.name();
+            HostTensor given = inputs.get(key);
+            if (given == null) {
+                throw new IntbenchException.InvalidInput("no value for model input '" + key + "'; inputs given: " + inputs.keySet());
+            }
+            writeInput(dram, t, key, given);
+        }
+        long t0 = System.nanoTime();
+        Executor.run(p, dram);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        Timing.Result timing = Timing.run(p, cfg);
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        for (TensorDesc t : p.tensors()) {
+            tensors.putIfAbsent(t.name(), read(dram, t));
+        }
+        Map<String, HostTensor> outputs = new LinkedHashMap<>();
+        for (TensorDesc t : p.tensors(TensorDesc.Role.OUTPUT)) {
+            HostTensor q = read(dram, t);
+            if (t.floatBoundary()) {
+                outputs.put(t.onnxName(), Boundary.dequantize(q, t.scales(), t.zeroPoints(), t.axis()));
+            } else {
+                outputs.put(t.name(), q);
+            }
+        }
+        return new Run(tensors, outputs, report(p, cfg, timing, ms));
+    }
+
+    static SimReport report(Program p, HardwareConfig cfg, Timing.Result timing, double ms) {
+        long macs = 0;
+        long rd = 0;
+        long wr = 0;
+        for (SimReport.LayerStats l : timing.layers()) {
+            macs += l.macs();
+            rd += l.dramReadBytes();
+            wr += l.dramWriteBytes();
+        }
+        double util = timing.totalCycles() == 0 ? 0
+                : (double) macs / ((double) timing.totalCycles() * cfg.array().rows() * cfg.array().cols());
+        return new SimReport(p.modelName(), cfg.name(), p.requantModeName(),
+                new SimReport.Totals(timing.totalCycles(), macs, util, rd, wr, p.code().size(), ms),
+                timing.layers(), timing.counters());
+    }
+
+    private static void writeInput(byte[] dram, TensorDesc t, String key, HostTensor given) {
+        if (!Arrays.equals(given.shape(), t.shape())) {
+            throw new IntbenchException.InvalidInput("input '" + key + "' has shape " + Arrays.toString(given.shape())
+                    + " but the model expects " + Arrays.toString(t.shape()));
+        }
+        HostTensor q;
+        if (t.floatBoundary()) {
+            if (given.dtype() != DType.FLOAT32) {
+                throw new IntbenchException.InvalidInput("input '" + key + "' has type " + given.dtype()
+                        + " but the model's input is float32");
+            }
+            q = Boundary.quantize(given, t.scales(), t.zeroPoints(), t.axis(), t.dtype());
+        } else {
+            if (given.dtype() != t.dtype()) {
+                throw new IntbenchException.InvalidInput("input '" + key + "' has type " + given.dtype()
+                        + " but the model's input is " + t.dtype());
+            }
+            q = given;
+        }
+        System.arraycopy(q.data(), 0, dram, t.addr(), q.data().length);
+    }
+
+    static HostTensor read(byte[] dram, TensorDesc t) {
+        byte[] b = Arrays.copyOfRange(dram, t.addr(), (int) (t.addr() + t.bytes()));
+        return new HostTensor(t.dtype(), t.shape().clone(), b);
+    }
+
+    /**
+     * A deterministic pseudo-random input for every model input: float inputs uniform over the real
+     * range their quantization can represent, integer inputs uniform over their codes.
+     */
+    public static Map<String, HostTensor> randomInputs(Program p, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (TensorDesc t : p.tensors(TensorDesc.Role.INPUT)) {
+            int n = Math.toIntExact(t.elements());
+            if (t.floatBoundary()) {
+                float[] v = new float[n];
+                float lo = t.scales()[0] * (t.dtype().qmin() - t.zeroPoints()[0]);
+                float hi = t.scales()[0] * (t.dtype().qmax() - t.zeroPoints()[0]);
+                for (int i = 0; i < n; i++) {
+                    v[i] = (float) (lo + (hi - lo) * r.nextDouble());
+                }
+                out.put(t.onnxName(), HostTensor.ofFloats(t.shape(), v));
+            } else {
+                int[] v = new int[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = t.dtype().qmin() + r.nextInt(t.dtype().qmax() - t.dtype().qmin() + 1);
+                }
+                out.put(t.name(), HostTensor.ofInts(t.dtype(), t.shape(), v));
+            }
+        }
+        return out;
+    }
+
+    /** The model's input names and shapes, for messages. */
+    public static List<TensorDesc> inputs(Program p) {
+        return p.tensors(TensorDesc.Role.INPUT);
+    }
+}
