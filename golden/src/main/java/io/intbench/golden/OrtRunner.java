@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.ExecutionMode;
@@ -125,6 +126,9 @@ public final class OrtRunner implements AutoCloseable {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (SessionOptions opts = sessionOptions(true, 1)) {
             opts.setOptimizedModelFilePath(out.toAbsolutePath().toString());
+            // ORT warns on every such call that an ALL_OPT graph holds hardware-specific (NCHWc)
+            // rewrites; that is expected here, the file documents this machine's execution.
+            opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             // Creating the session performs the optimisation and writes the file.
             try (OrtSession ignored = env.createSession(model, opts)) {
                 // nothing to run
@@ -268,9 +272,20 @@ public final class OrtRunner implements AutoCloseable {
         return ti;
     }
 
-    /** TensorInfo.OnnxTensorType values are ONNX's TensorProto.DataType codes, as are DType's. */
+    /**
+     * Maps ORT's element type to the host type by name: {@code OnnxTensorType.value} is ORT's own
+     * numbering in the Java API, not ONNX's TensorProto.DataType code, so it is not compared with
+     * {@link DType#onnxCode()}.
+     */
     private static DType dtypeOf(TensorInfo ti, String role, String name) {
-        DType d = DType.fromOnnx(ti.onnxType.value);
+        DType d = switch (ti.onnxType) {
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> DType.FLOAT32;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 -> DType.UINT8;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 -> DType.INT8;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> DType.INT32;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> DType.INT64;
+            default -> null;
+        };
         if (d == null) {
             throw new IntbenchException.UnsupportedModel("model " + role + " '" + name + "' has element type "
                     + ti.onnxType + "; intbench carries only float32, uint8, int8, int32 and int64 tensors");
