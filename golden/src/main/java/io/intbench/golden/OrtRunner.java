@@ -13,19 +13,24 @@ import ai.onnxruntime.OrtSession.SessionOptions.ExecutionMode;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.intbench.isa.DType;
 import io.intbench.isa.HostTensor;
 import io.intbench.isa.IntbenchException;
+import io.intbench.onnx.OnnxProto;
+import com.google.protobuf.InvalidProtocolBufferException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The golden reference: one ONNX Runtime session (the real native runtime through its Java API)
@@ -57,7 +62,7 @@ public final class OrtRunner implements AutoCloseable {
     private final Map<String, long[]> inputShapes;
     private final Map<String, DType> inputTypes;
 
-    private OrtRunner(OrtEnvironment env, OrtSession session) throws OrtException {
+    private OrtRunner(OrtEnvironment env, OrtSession session, Set<String> unknownRank) throws OrtException {
         this.env = env;
         this.session = session;
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -65,10 +70,13 @@ public final class OrtRunner implements AutoCloseable {
         // getInputInfo/getOutputInfo are LinkedHashMaps in the model's declaration order.
         for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
             TensorInfo ti = tensorInfo(e.getValue(), "input");
-            shapes.put(e.getKey(), ti.getShape());
             types.put(e.getKey(), dtypeOf(ti, "input", e.getKey()));
+            // ORT's Java API reports an input without a declared shape as rank 0, like a scalar.
+            if (!unknownRank.contains(e.getKey())) {
+                shapes.put(e.getKey(), ti.getShape());
+            }
         }
-        this.inputNames = List.copyOf(shapes.keySet());
+        this.inputNames = List.copyOf(types.keySet());
         this.outputNames = List.copyOf(session.getOutputInfo().keySet());
         this.inputShapes = Collections.unmodifiableMap(shapes);
         this.inputTypes = Collections.unmodifiableMap(types);
@@ -91,7 +99,7 @@ public final class OrtRunner implements AutoCloseable {
         try (SessionOptions opts = sessionOptions(optimized, intraOpThreads)) {
             OrtSession session = env.createSession(modelBytes, opts);
             try {
-                return new OrtRunner(env, session);
+                return new OrtRunner(env, session, inputsOfUnknownRank(modelBytes));
             } catch (OrtException | RuntimeException e) {
                 closeQuietly(session, e);
                 throw e;
@@ -99,6 +107,22 @@ public final class OrtRunner implements AutoCloseable {
         } catch (OrtException e) {
             throw new IntbenchException.UnsupportedModel("ONNX Runtime could not load the model: " + e.getMessage());
         }
+    }
+
+    /** Graph inputs whose type carries no shape; ORT has already accepted the bytes, so they parse. */
+    private static Set<String> inputsOfUnknownRank(byte[] modelBytes) {
+        Set<String> out = new HashSet<>();
+        try {
+            for (OnnxProto.ValueInfoProto vi : OnnxProto.ModelProto.parseFrom(modelBytes).getGraph().getInputList()) {
+                if (!vi.getType().getTensorType().hasShape()) {
+                    out.add(vi.getName());
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new IntbenchException.MalformedModel("ONNX Runtime loaded the model but it is not a valid ModelProto: "
+                    + e.getMessage(), e);
+        }
+        return out;
     }
 
     private static SessionOptions sessionOptions(boolean optimized, int intraOpThreads) throws OrtException {
@@ -149,7 +173,10 @@ public final class OrtRunner implements AutoCloseable {
     /** The model's outputs, in declaration order. */
     public List<String> outputNames() { return outputNames; }
 
-    /** Input shapes as ORT reports them; a symbolic or unknown dimension is -1. */
+    /**
+     * Input shapes as ORT reports them, in declaration order; a symbolic or unknown dimension is -1.
+     * An input whose model declares no shape at all (unknown rank) is absent.
+     */
     public Map<String, long[]> inputShapes() {
         Map<String, long[]> copy = new LinkedHashMap<>();
         inputShapes.forEach((k, v) -> copy.put(k, v.clone()));
@@ -203,13 +230,16 @@ public final class OrtRunner implements AutoCloseable {
             HostTensor t = inputs.get(name);
             if (t == null) {
                 throw new IntbenchException.InvalidInput("missing value for model input '" + name + "' ("
-                        + inputTypes.get(name) + " " + Arrays.toString(inputShapes.get(name)) + ")");
+                        + inputTypes.get(name) + " " + (inputShapes.containsKey(name) ? Arrays.toString(inputShapes.get(name)) : "of any shape") + ")");
             }
             if (t.dtype() != inputTypes.get(name)) {
                 throw new IntbenchException.InvalidInput("model input '" + name + "' is " + inputTypes.get(name)
                         + ", found " + t.dtype());
             }
             long[] want = inputShapes.get(name);
+            if (want == null) {
+                continue;   // unknown rank: ORT checks what its kernels need
+            }
             boolean fits = want.length == t.shape().length;
             for (int i = 0; fits && i < want.length; i++) {
                 fits = want[i] < 0 || want[i] == t.shape()[i];
