@@ -153,10 +153,8 @@ public final class OrtRunner implements AutoCloseable {
             // ORT warns on every such call that an ALL_OPT graph holds hardware-specific (NCHWc)
             // rewrites; that is expected here, the file documents this machine's execution.
             opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-            // Creating the session performs the optimisation and writes the file.
-            try (OrtSession ignored = env.createSession(model, opts)) {
-                // nothing to run
-            }
+            // Creating the session performs the optimisation and writes the file; nothing is run.
+            env.createSession(model, opts).close();
         } catch (OrtException e) {
             throw new IntbenchException.UnsupportedModel("ONNX Runtime could not load the model: " + e.getMessage());
         }
