@@ -25,7 +25,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -282,8 +281,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     private static List<String> leafKeys(JsonNode node, String prefix) {
         List<String> out = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String key = prefix + e.getKey();
             if (e.getValue().isObject()) {
                 out.addAll(leafKeys(e.getValue(), key + "."));
@@ -310,7 +308,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
             return node;
         }
         TreeMap<String, JsonNode> fields = new TreeMap<>();
-        node.fields().forEachRemaining(e -> fields.put(e.getKey(), sorted(e.getValue())));
+        node.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         fields.forEach(out::set);
         return out;

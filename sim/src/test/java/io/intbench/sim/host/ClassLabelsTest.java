@@ -27,6 +27,17 @@ class ClassLabelsTest {
     }
 
     @Test
+    void bundledImagenetListHasTheStandardOrder() {
+        // Surefire runs in the module folder; the example lives at the repository root.
+        List<String> labels = ClassLabels.read(Path.of("..", "examples", "imagenet_classes.txt"));
+        assertEquals(1000, labels.size());
+        assertEquals("tench", labels.get(0));
+        assertEquals("tabby", labels.get(281));
+        assertEquals("Egyptian cat", labels.get(285));
+        assertEquals("toilet tissue", labels.get(999));
+    }
+
+    @Test
     void blankLineInsideAndMissingFileAreRefused(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("labels.txt");
         Files.writeString(f, "a\n\nc\n");
