@@ -55,7 +55,7 @@ final class ConstantFolder {
             case "Reshape" -> withDims(in[0], Shapes.reshape(n, in[0].dims(), in[1].toLongs(), n.attrInt("allowzero", 0) != 0));
             case "Flatten" -> {
                 long[] d = in[0].dims();
-                int axis = Shapes.axis(n, n.attrInt("axis", 1), d.length + 1);
+                int axis = Shapes.flattenAxis(n, d.length);
                 long outer = Tensor.numel(Arrays.copyOf(d, axis));
                 yield withDims(in[0], new long[] {outer, outer == 0 ? 0 : in[0].size() / outer});
             }

@@ -100,7 +100,7 @@ final class ShapeInference {
             case "QGemm" -> // com.microsoft: float output without y_scale, else y_zero_point's type (uint8 by default)
                     set(0, has(8) ? type(8) : has(7) ? DataTypes.UINT8 : DataTypes.FLOAT, gemm(shape(0), shape(3)));
             case "MatMul" -> set(0, type(0), matmul(shape(0), shape(1)));
-            case "MatMulInteger" -> set(0, DataTypes.INT32, matmul(shape(0), shape(2)));
+            case "MatMulInteger" -> set(0, DataTypes.INT32, matmul(shape(0), shape(1)));
             case "QLinearMatMul" -> set(0, type(7), matmul(shape(0), shape(3)));
             case "QLinearAdd", "QLinearMul" -> set(0, has(7) ? type(7) : type(0),
                     shape(0) == null || shape(3) == null ? null : Shapes.broadcast(n, shape(0), shape(3)));
@@ -115,7 +115,7 @@ final class ShapeInference {
             case "Flatten" -> {
                 long[] x = shape(0);
                 if (x != null) {
-                    int axis = Shapes.axis(n, n.attrInt("axis", 1), x.length + 1);
+                    int axis = Shapes.flattenAxis(n, x.length);
                     set(0, type(0), new long[] {Tensor.numel(Arrays.copyOf(x, axis)),
                         Tensor.numel(Arrays.copyOfRange(x, axis, x.length))});
                 } else {

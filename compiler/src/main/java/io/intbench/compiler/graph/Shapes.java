@@ -20,6 +20,15 @@ final class Shapes {
         return (int) (axis < 0 ? axis + rank : axis);
     }
 
+    /** Flatten's axis: in [-rank, rank], negative counting from the back (-1 keeps the last dim apart). */
+    static int flattenAxis(Node n, int rank) {
+        long a = n.attrInt("axis", 1);
+        if (a < -rank || a > rank) {
+            throw bad(n, "axis " + a + " is out of range for rank " + rank);
+        }
+        return (int) (a < 0 ? a + rank : a);
+    }
+
     /** Multidirectional (numpy) broadcasting of several shapes. */
     static long[] broadcast(Node n, long[]... shapes) {
         int rank = 0;
