@@ -350,8 +350,9 @@ public final class Lowering {
         byte[] bytes() { return buf; }
 
         void align() {
-            ensure((int) align(size) - size);
-            size = (int) align(size);
+            int aligned = (int) Lowering.align(size);
+            ensure(aligned - size);
+            size = aligned;
         }
 
         private void ensure(int more) {

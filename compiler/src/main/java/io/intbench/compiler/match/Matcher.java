@@ -206,6 +206,7 @@ public final class Matcher {
                     + ") has consumers besides this QuantizeLinear, so part of it would stay in float");
         }
         String outName = q.outputs().get(0);
+        Node op = p;
         switch (p.opType()) {
             // DQ(x) -> [Relu|Clip] -> Q : requantization (or a free view when the parameters agree)
             case "DequantizeLinear" -> {
@@ -233,7 +234,7 @@ public final class Matcher {
                 QTensor in = activation(dq(p.input(0), p));
                 covered.add(p);
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
-                exactThenRescale(p, in, out, lo, hi, nodes, v -> maxPool(p, in, v, nodes));
+                exactThenRescale(p, in, out, lo, hi, nodes, v -> maxPool(op, in, v, nodes));
             }
             // DQ(x) -> GlobalAveragePool -> Q
             case "GlobalAveragePool" -> {
@@ -252,7 +253,7 @@ public final class Matcher {
                 QTensor in = activation(dq(p.input(0), p));
                 covered.add(p);
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
-                exactThenRescale(p, in, out, lo, hi, nodes, v -> new QOp.Alias(p.name(), nodes, in, v));
+                exactThenRescale(p, in, out, lo, hi, nodes, v -> new QOp.Alias(op.name(), nodes, in, v));
             }
             default -> throw new Unsupported("node '" + p.name() + "' (" + p.opType() + ") between DequantizeLinear and"
                     + " QuantizeLinear is not supported: it would have to run in float");
