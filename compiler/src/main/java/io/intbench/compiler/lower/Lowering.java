@@ -203,6 +203,10 @@ public final class Lowering {
                 int table = image.putBytes(Tables.rescale(r.in(), r.out(), r.clampLo(), r.clampHi()));
                 Descriptor.LutDesc d = new Descriptor.LutDesc((int) r.in().elements(), table, b(r.out().signed()));
                 e = new Emitted(op, Opcode.LUT, desc(d), 0, 0, List.of(r.in()), null);
+        } else if (op instanceof QOp.Unary u) {
+                int table = image.putBytes(Tables.unary(u.in(), u.out(), u.f(), u.clampLo(), u.clampHi()));
+                Descriptor.LutDesc d = new Descriptor.LutDesc((int) u.in().elements(), table, b(u.out().signed()));
+                e = new Emitted(op, Opcode.LUT, desc(d), 0, 0, List.of(u.in()), null);
         } else {
             throw new IllegalStateException("aliases emit nothing");
         }

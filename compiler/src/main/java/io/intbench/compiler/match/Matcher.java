@@ -150,6 +150,12 @@ public final class Matcher {
             QTensor out = define(n.outputs().get(0), in.type(), in.scale(), in.zeroPoint());
             ops.add(maxPool(n, in, out, List.of(n.name())));
             covered.add(n);
+        } else if (op.equals("Cast") && isQuantInput(n.input(0)) && native_.get(n.input(0)) != null
+                && DType.fromOnnx((int) n.attrInt("to", 0)) == native_.get(n.input(0)).type()) {
+            // a Cast of a quantized tensor to its own type (PyTorch's exporter writes them): a view
+            QTensor in = nativeView(n.input(0));
+            ops.add(new QOp.Alias(n.name(), List.of(n.name()), in, define(n.outputs().get(0), in.type(), in.scale(), in.zeroPoint())));
+            covered.add(n);
         } else if (VIEW_OPS.contains(op) && isQuantInput(n.input(0))) {
             QTensor in = nativeView(n.input(0));
             QTensor out = define(n.outputs().get(0), in.type(), in.scale(), in.zeroPoint());
@@ -254,6 +260,13 @@ public final class Matcher {
                 covered.add(p);
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
                 exactThenRescale(p, in, out, lo, hi, nodes, v -> new QOp.Alias(op.name(), nodes, in, v));
+            }
+            // DQ(x) -> unary float function -> [Relu|Clip] -> Q : a 256-entry table
+            case "Tanh", "Sigmoid", "Exp", "Abs", "Neg", "Sqrt", "Softplus", "HardSigmoid", "HardSwish", "LeakyRelu",
+                 "Elu", "Identity" -> {
+                QTensor in = activation(dq(p.input(0), p));
+                ops.add(new QOp.Unary(p.name(), nodes, in, define(outName, t, qp.scales[0], qp.zps[0]), p.opType(),
+                        UnaryFunctions.of(p), lo, hi));
             }
             default -> throw new Unsupported("node '" + p.name() + "' (" + p.opType() + ") between DequantizeLinear and"
                     + " QuantizeLinear is not supported: it would have to run in float");
@@ -540,7 +553,8 @@ public final class Matcher {
 
     private QModel.Output output(String o) {
         if (native_.containsKey(o) && native_.get(o) != null) {
-            return new QModel.Output(o, false, native_.get(o), null, null, -1);
+            QTensor q = native_.get(o);
+            return new QModel.Output(o, false, q, new float[] {q.scale()}, new int[] {q.zeroPoint()}, -1);
         }
         Node p = g.producer(o);
         if (p != null && p.opType().equals("DequantizeLinear") && !g.isConstant(p.input(0)) && native_.containsKey(p.input(0))) {

@@ -79,6 +79,18 @@ public sealed interface QOp {
     }
 
     /**
+     * A unary float function between DequantizeLinear and QuantizeLinear (Tanh, Sigmoid, HardSwish,
+     * LeakyRelu, ...), evaluated at compile time for all 256 input codes into a table:
+     * {@code T[x] = clamp(Q_out(f(DQ_in(x))))}.
+     */
+    record Unary(String name, List<String> nodes, QTensor in, QTensor out, String function,
+                 java.util.function.DoubleUnaryOperator f, int clampLo, int clampHi) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "QLinear" + function; }
+    }
+
+    /**
      * A view: {@code out} is {@code in}'s storage under another name and shape (Reshape, Flatten, a
      * Q/DQ pair with identical parameters). Costs nothing at run time.
      */

@@ -47,6 +47,23 @@ public final class Tables {
     }
 
     /**
+     * 256-entry table of a unary function: {@code T[byte(x)] = clamp(Q_out(f(DQ_in(x))))}, with
+     * {@code f} evaluated in double and rounded once to float32, as a float32 kernel computes it to
+     * within its last bit (the NUMERICS notes: a double-precision logistic matched ORT's table on all
+     * entries tried).
+     */
+    public static byte[] unary(QTensor in, QTensor out, java.util.function.DoubleUnaryOperator f, int lo, int hi) {
+        byte[] t = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            float v = dequantizeLinear(code(i, in.type()), in.zeroPoint(), in.scale());
+            float y = (float) f.applyAsDouble(v);
+            int q = quantizeLinear(y, out.scale(), out.zeroPoint(), out.type().qmin(), out.type().qmax());
+            t[i] = (byte) Math.min(hi, Math.max(lo, q));
+        }
+        return t;
+    }
+
+    /**
      * 65,536-entry table {@code T[byte(a) << 8 | byte(b)]} reproducing ONNX Runtime's QLinearAdd on
      * x86 with AVX2 (onnxruntime/core/mlas/lib/intrinsics/avx2/qladd_avx2.cpp): with
      * {@code rA = sa / sc}, {@code rB = sb / sc} and {@code F = zc - fma(rA, za, rB * zb)} in float32,

@@ -1,0 +1,42 @@
+package io.intbench.compiler.match;
+
+import io.intbench.compiler.graph.Node;
+import java.util.function.DoubleUnaryOperator;
+
+/**
+ * The float functions of unary ONNX ops, for compile-time tables. Where ONNX defines the op with
+ * float32 steps (HardSigmoid's {@code alpha * x + beta}) the steps are done in float32, as ONNX
+ * Runtime's kernels do them; transcendental functions are evaluated in double.
+ */
+final class UnaryFunctions {
+    private UnaryFunctions() { }
+
+    static DoubleUnaryOperator of(Node n) {
+        return switch (n.opType()) {
+            case "Tanh" -> Math::tanh;
+            case "Sigmoid" -> x -> 1.0 / (1.0 + Math.exp(-x));
+            case "Exp" -> Math::exp;
+            case "Abs" -> Math::abs;
+            case "Neg" -> x -> -x;
+            case "Sqrt" -> Math::sqrt;
+            case "Softplus" -> x -> Math.log1p(Math.exp(x));
+            case "Identity" -> x -> x;
+            case "HardSigmoid" -> {
+                float alpha = n.attrFloat("alpha", 0.2f);
+                float beta = n.attrFloat("beta", 0.5f);
+                yield x -> Math.max(0f, Math.min(1f, alpha * (float) x + beta));
+            }
+            // HardSwish(x) = x * HardSigmoid(x) with alpha = 1/6, beta = 0.5 (ONNX opset 14)
+            case "HardSwish" -> x -> (float) x * Math.max(0f, Math.min(1f, (float) x / 6f + 0.5f));
+            case "LeakyRelu" -> {
+                float alpha = n.attrFloat("alpha", 0.01f);
+                yield x -> x >= 0 ? x : alpha * (float) x;
+            }
+            case "Elu" -> {
+                float alpha = n.attrFloat("alpha", 1f);
+                yield x -> x >= 0 ? x : alpha * (Math.exp(x) - 1);
+            }
+            default -> throw new IllegalArgumentException("no table function for " + n.opType());
+        };
+    }
+}
