@@ -1,0 +1,2 @@
+/** Reading ONNX model files (protobuf, opset check, external data) into {@code OnnxProto.ModelProto}. */
+package io.intbench.compiler.onnx;
