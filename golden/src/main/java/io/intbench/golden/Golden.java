@@ -23,6 +23,8 @@ import java.util.TreeSet;
 public final class Golden {
     public static final String ORT_OPTIMIZED = "ort-optimized";
     public static final String ORT_UNOPTIMIZED = "ort-unoptimized";
+    /** Each layer run on ONNX Runtime's own (optimised) input tensors: the error a layer adds, without what it inherits. */
+    public static final String ORT_PER_LAYER = "ort-optimized-per-layer";
 
     private Golden() { }
 
@@ -31,7 +33,11 @@ public final class Golden {
                          Map<String, HostTensor> ortUnoptimized, GoldenReport report, boolean pass,
                          Map<String, HostTensor> inputs) { }
 
-    /** Default tolerance in LSB: 0 in ort mode (bit-exact), 1 in fixed-point mode (gemmlowp's rounding). */
+    /**
+     * Default tolerance in LSB: 0 in ort mode (bit-exact end to end), 1 in fixed-point mode, judged per
+     * layer on ONNX Runtime's inputs (gemmlowp's rounding differs by one step on some outputs, and that
+     * difference compounds from layer to layer, so end to end it is reported but not judged).
+     */
     public static int defaultTolerance(RequantMode mode) {
         return mode == RequantMode.ORT ? 0 : 1;
     }
@@ -79,16 +85,64 @@ public final class Golden {
         try (OrtRunner r = OrtRunner.open(bytes, false, threads)) {
             unoptimized = r.run(in);
         }
-        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim, optimized),
-                compare(ORT_UNOPTIMIZED, p, sim, unoptimized));
+        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim.tensors(), optimized),
+                compare(ORT_UNOPTIMIZED, p, sim.tensors(), unoptimized),
+                compare(ORT_PER_LAYER, p, perLayer(p, in, optimized), optimized));
         GoldenReport report = new GoldenReport(p.modelName(), p.requantModeName(), toleranceLsb,
                 new GoldenReport.Reference("onnxruntime", OrtRunner.version(), HostInfo.cpuModel()),
                 sim.report(), comps, noFloat(p));
-        boolean pass = comps.get(0).totals().maxAbsDiffLsb() <= toleranceLsb;
+        // ort mode must agree end to end; fixed-point mode is judged per layer (its ±1 LSB compounds through the network)
+        GoldenReport.Comparison judged = mode(p) == RequantMode.ORT ? comps.get(0) : comps.get(2);
+        boolean pass = judged.totals().maxAbsDiffLsb() <= toleranceLsb;
         return new Result(c, sim, optimized, unoptimized, report, pass, in);
     }
 
-    static GoldenReport.Comparison compare(String reference, Program p, Simulator.Run sim, Map<String, HostTensor> ort) {
+    static RequantMode mode(Program p) {
+        return p.requantMode() == RequantMode.ORT.code() ? RequantMode.ORT : RequantMode.FIXED_POINT;
+    }
+
+    /**
+     * Runs the program instruction by instruction, and before each compute instruction overwrites its
+     * input tensors with ONNX Runtime's values (teacher forcing), so every layer starts from the
+     * reference and its output shows only the difference it adds itself.
+     */
+    static Map<String, HostTensor> perLayer(Program p, Map<String, HostTensor> inputs, Map<String, HostTensor> ort) {
+        byte[] dram = Simulator.prepare(p, inputs);
+        Map<Integer, TensorDesc> byAddr = new java.util.HashMap<>();
+        for (TensorDesc t : p.tensors()) {
+            if (t.role() != TensorDesc.Role.INPUT && ort.containsKey(t.name())) {
+                byAddr.putIfAbsent(t.addr(), t);
+            }
+        }
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (int pc = 0; pc < p.code().size(); pc++) {
+            Instruction i = p.code().get(pc);
+            io.intbench.isa.Unit u = i.op().unit();
+            if (u == io.intbench.isa.Unit.ARRAY || u == io.intbench.isa.Unit.VECTOR) {
+                for (int addr : i.op() == io.intbench.isa.Opcode.ELTWISE ? new int[] {i.a(), i.b()} : new int[] {i.a()}) {
+                    TensorDesc t = byAddr.get(addr);
+                    if (t != null) {
+                        byte[] ref = ort.get(t.name()).data();
+                        System.arraycopy(ref, 0, dram, t.addr(), ref.length);
+                    }
+                }
+            }
+            if (!io.intbench.sim.Executor.step(p, dram, pc)) {
+                break;
+            }
+            if (u == io.intbench.isa.Unit.ARRAY || u == io.intbench.isa.Unit.VECTOR) {
+                // read the result now: a later layer's teacher forcing overwrites it with ONNX Runtime's value
+                for (TensorDesc t : p.tensors()) {
+                    if (t.addr() == i.c() && t.role() != TensorDesc.Role.INPUT) {
+                        out.put(t.name(), Simulator.read(dram, t));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static GoldenReport.Comparison compare(String reference, Program p, Map<String, HostTensor> sim, Map<String, HostTensor> ort) {
         List<GoldenReport.TensorComparison> list = new ArrayList<>();
         long elements = 0;
         long exact = 0;
@@ -98,7 +152,7 @@ public final class Golden {
             if (t.role() == TensorDesc.Role.INPUT || !seen.add(t.name())) {
                 continue;
             }
-            HostTensor mine = sim.tensors().get(t.name());
+            HostTensor mine = sim.get(t.name());
             HostTensor ref = ort.get(t.name());
             GoldenReport.TensorComparison tc = compareTensor(t.name(), mine, ref);
             list.add(tc);
@@ -162,10 +216,10 @@ public final class Golden {
     /** A short text table of the comparisons. */
     public static String table(GoldenReport r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-16s %8s %12s %12s %10s%n", "reference", "tensors", "elements", "exact", "max diff"));
+        sb.append(String.format("%-24s %8s %12s %12s %10s%n", "reference", "tensors", "elements", "exact", "max diff"));
         for (GoldenReport.Comparison c : r.comparisons()) {
             GoldenReport.Totals t = c.totals();
-            sb.append(String.format("%-16s %8d %12d %12d %10s%n", c.reference(), t.tensors(), t.elements(), t.exact(),
+            sb.append(String.format("%-24s %8d %12d %12d %10s%n", c.reference(), t.tensors(), t.elements(), t.exact(),
                     t.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : t.maxAbsDiffLsb() + " LSB"));
         }
         GoldenReport.Comparison opt = r.comparisons().get(0);

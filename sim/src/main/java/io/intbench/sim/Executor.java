@@ -25,25 +25,33 @@ public final class Executor {
 
     public static void run(Program p, byte[] dram) {
         for (int pc = 0; pc < p.code().size(); pc++) {
-            Instruction i = p.code().get(pc);
-            try {
-                switch (i.op()) {
-                    case NOP, LOAD, STORE -> { }
-                    case HALT -> {
-                        return;
-                    }
-                    case CONV -> Kernels.conv(dram, (Descriptor.ConvDesc) desc(p, i, pc), i.a(), i.b(), i.c());
-                    case MATMUL -> Kernels.matmul(dram, (Descriptor.MatMulDesc) desc(p, i, pc), i.a(), i.b(), i.c());
-                    case ELTWISE -> Kernels.eltwise(dram, (Descriptor.EltwiseDesc) desc(p, i, pc), i.a(), i.b(), i.c());
-                    case MAXPOOL -> Kernels.maxpool(dram, (Descriptor.PoolDesc) desc(p, i, pc), i.a(), i.c());
-                    case GAVGPOOL -> Kernels.gap(dram, (Descriptor.GapDesc) desc(p, i, pc), i.a(), i.c());
-                    case LUT -> Kernels.lut(dram, (Descriptor.LutDesc) desc(p, i, pc), i.a(), i.c());
-                }
-            } catch (ArrayIndexOutOfBoundsException e) {
-                throw new IntbenchException.SimulationTrap("pc " + pc + " (" + i.op() + "): memory access outside DRAM of "
-                        + dram.length + " bytes: " + e.getMessage());
+            if (!step(p, dram, pc)) {
+                return;
             }
         }
+    }
+
+    /** Executes instruction {@code pc}; false when it is HALT. */
+    public static boolean step(Program p, byte[] dram, int pc) {
+        Instruction i = p.code().get(pc);
+        try {
+            switch (i.op()) {
+                case NOP, LOAD, STORE -> { }
+                case HALT -> {
+                    return false;
+                }
+                case CONV -> Kernels.conv(dram, (Descriptor.ConvDesc) desc(p, i, pc), i.a(), i.b(), i.c());
+                case MATMUL -> Kernels.matmul(dram, (Descriptor.MatMulDesc) desc(p, i, pc), i.a(), i.b(), i.c());
+                case ELTWISE -> Kernels.eltwise(dram, (Descriptor.EltwiseDesc) desc(p, i, pc), i.a(), i.b(), i.c());
+                case MAXPOOL -> Kernels.maxpool(dram, (Descriptor.PoolDesc) desc(p, i, pc), i.a(), i.c());
+                case GAVGPOOL -> Kernels.gap(dram, (Descriptor.GapDesc) desc(p, i, pc), i.a(), i.c());
+                case LUT -> Kernels.lut(dram, (Descriptor.LutDesc) desc(p, i, pc), i.a(), i.c());
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new IntbenchException.SimulationTrap("pc " + pc + " (" + i.op() + "): memory access outside DRAM of "
+                    + dram.length + " bytes: " + e.getMessage());
+        }
+        return true;
     }
 
     private static Descriptor desc(Program p, Instruction i, int pc) {

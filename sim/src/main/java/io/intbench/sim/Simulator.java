@@ -40,15 +40,7 @@ public final class Simulator {
 
     public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs) {
         checkConfig(p, cfg);
-        byte[] dram = Executor.newDram(p);
-        for (TensorDesc t : p.tensors(TensorDesc.Role.INPUT)) {
-            String key = t.floatBoundary() ? t.onnxName() : t.name();
-            HostTensor given = inputs.get(key);
-            if (given == null) {
-                throw new IntbenchException.InvalidInput("no value for model input '" + key + "'; inputs given: " + inputs.keySet());
-            }
-            writeInput(dram, t, key, given);
-        }
+        byte[] dram = prepare(p, inputs);
         long t0 = System.nanoTime();
         Executor.run(p, dram);
         double ms = (System.nanoTime() - t0) / 1e6;
@@ -67,6 +59,20 @@ public final class Simulator {
             }
         }
         return new Run(tensors, outputs, report(p, cfg, timing, ms));
+    }
+
+    /** Fresh DRAM with the host's (quantized) inputs written in. */
+    public static byte[] prepare(Program p, Map<String, HostTensor> inputs) {
+        byte[] dram = Executor.newDram(p);
+        for (TensorDesc t : p.tensors(TensorDesc.Role.INPUT)) {
+            String key = t.floatBoundary() ? t.onnxName() : t.name();
+            HostTensor given = inputs.get(key);
+            if (given == null) {
+                throw new IntbenchException.InvalidInput("no value for model input '" + key + "'; inputs given: " + inputs.keySet());
+            }
+            writeInput(dram, t, key, given);
+        }
+        return dram;
     }
 
     static SimReport report(Program p, HardwareConfig cfg, Timing.Result timing, double ms) {
@@ -107,7 +113,7 @@ public final class Simulator {
         System.arraycopy(q.data(), 0, dram, t.addr(), q.data().length);
     }
 
-    static HostTensor read(byte[] dram, TensorDesc t) {
+    public static HostTensor read(byte[] dram, TensorDesc t) {
         byte[] b = Arrays.copyOfRange(dram, t.addr(), (int) (t.addr() + t.bytes()));
         return new HostTensor(t.dtype(), t.shape().clone(), b);
     }
