@@ -1,0 +1,118 @@
+package io.intbench.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.intbench.compiler.Compiler;
+import io.intbench.compiler.testing.ConvSpec;
+import io.intbench.compiler.testing.QdqModelBuilder;
+import io.intbench.isa.Descriptor;
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.Instruction;
+import io.intbench.isa.IntbenchException;
+import io.intbench.isa.Opcode;
+import io.intbench.isa.Program;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TimingTest {
+    static final HardwareConfig CFG = HardwareConfig.defaultConfig();
+
+    static Program twoConvs(HardwareConfig cfg) {
+        QdqModelBuilder b = QdqModelBuilder.create(7);
+        QdqModelBuilder.Act x = b.input("x", 0.02f, 128, 1, 8, 16, 16);
+        QdqModelBuilder.Act y = b.conv(x, ConvSpec.of(16, 3, 3).pads(1, 1, 1, 1).relu(true));
+        QdqModelBuilder.Act z = b.conv(y, ConvSpec.of(32, 3, 3).pads(1, 1, 1, 1));
+        b.output(z, "out");
+        return Compiler.compile(b.build(), "two-convs", cfg, Compiler.Options.defaults()).program();
+    }
+
+    @Test
+    void singleLayerIsTheSumOfItsSerialSteps() {
+        // one LUT layer by hand: load constants, load input, lut, store: each waits for the one before
+        Descriptor.LutDesc lut = new Descriptor.LutDesc(1000, 0, 0);
+        List<Instruction> code = List.of(
+                Instruction.of(Opcode.LOAD, 0, 0, 256, 0),
+                Instruction.of(Opcode.LOAD, Instruction.PUSH_NEXT, 256, 1000, 0),
+                Instruction.withDesc(Opcode.LUT, Instruction.POP_PREV | Instruction.PUSH_NEXT, 0, 256, 0, 1280),
+                Instruction.of(Opcode.STORE, Instruction.POP_PREV, 1280, 1000, 0),
+                Instruction.of(Opcode.HALT, 0, 0, 0, 0));
+        Program p = new Program(CFG.name(), CFG.hash(), 0, "hand", code, List.of(lut), 2304, new byte[256], List.of(),
+                List.of(new Program.Layer("l", "Requantize", "", 0)), new int[] {0, 0, 0, 0, -1});
+        long lat = CFG.dram().latencyCycles();
+        long bw = CFG.dram().bytesPerCycle();
+        long lanes = CFG.vector().lanes();
+        long expected = (lat + (256 + bw - 1) / bw) + (lat + (1000 + bw - 1) / bw)
+                + ((1000 + lanes - 1) / lanes + Costs.VECTOR_PIPELINE) + (lat + (1000 + bw - 1) / bw);
+        Timing.Result r = Timing.run(p, CFG);
+        assertEquals(expected, r.totalCycles());
+        assertEquals(expected, r.layers().get(0).cycles());
+    }
+
+    @Test
+    void weightLoadsOfTheNextLayerOverlapTheCurrentCompute() {
+        Program p = twoConvs(CFG);
+        Timing.Result r = Timing.run(p, CFG);
+        long serial = 0;
+        for (int pc = 0; pc < p.code().size(); pc++) {
+            serial += r.slots()[pc].end() - r.slots()[pc].start();
+        }
+        assertTrue(r.totalCycles() < serial, "overlap: " + r.totalCycles() + " < " + serial);
+        // the second layer's constant load starts before the first layer's compute ends
+        int firstConv = -1;
+        int secondConstLoad = -1;
+        for (int pc = 0; pc < p.code().size(); pc++) {
+            if (p.code().get(pc).op() == Opcode.CONV && firstConv < 0) {
+                firstConv = pc;
+            }
+            if (p.code().get(pc).op() == Opcode.LOAD && p.pcLayer()[pc] == 1 && secondConstLoad < 0) {
+                secondConstLoad = pc;
+            }
+        }
+        assertTrue(r.slots()[secondConstLoad].start() < r.slots()[firstConv].end());
+    }
+
+    @Test
+    void physicsHoldsOnEveryLayer() {
+        for (String preset : List.of("tiny-4x4", "edge-16x16-ws")) {
+            HardwareConfig cfg = HardwareConfig.preset(preset);
+            Program p = twoConvs(cfg);
+            Timing.Result r = Timing.run(p, cfg);
+            long pes = (long) cfg.array().rows() * cfg.array().cols();
+            long sum = 0;
+            for (SimReport.LayerStats l : r.layers()) {
+                assertTrue(l.utilization() >= 0 && l.utilization() <= 1, l.toString());
+                assertTrue(l.cycles() >= (l.macs() + pes - 1) / pes, "a layer never beats MACs/PEs: " + l);
+                sum += l.cycles();
+            }
+            assertEquals(r.totalCycles(), sum, "layer cycles add up to the total");
+            long bytes = r.layers().stream().mapToLong(l -> l.dramReadBytes() + l.dramWriteBytes()).sum();
+            assertTrue(r.totalCycles() >= bytes / cfg.dram().bytesPerCycle(), "one DRAM port: never faster than bytes / bandwidth");
+        }
+    }
+
+    @Test
+    void moreBandwidthNeverMakesItSlower() {
+        Program p = twoConvs(CFG);
+        long last = Long.MAX_VALUE;
+        for (int bw : new int[] {1, 2, 4, 8, 16, 32, 64}) {
+            HardwareConfig cfg = CFG.withOverrides(List.of("dram.bytesPerCycle=" + bw));
+            long t = Timing.run(p, cfg).totalCycles();
+            assertTrue(t <= last, bw + " B/cycle: " + t + " > " + last);
+            last = t;
+        }
+    }
+
+    @Test
+    void aTokenThatNeverComesIsADeadlockNamingTheQueues() {
+        Descriptor.LutDesc lut = new Descriptor.LutDesc(16, 0, 0);
+        List<Instruction> code = List.of(
+                Instruction.withDesc(Opcode.LUT, Instruction.POP_PREV, 0, 256, 0, 300),
+                Instruction.of(Opcode.HALT, 0, 0, 0, 0));
+        Program p = new Program(CFG.name(), CFG.hash(), 0, "hand", code, List.of(lut), 512, new byte[256], List.of(),
+                List.of(), new int[] {-1, -1});
+        IntbenchException.SimulationTrap e = assertThrows(IntbenchException.SimulationTrap.class, () -> Timing.run(p, CFG));
+        assertTrue(e.getMessage().contains("deadlock") && e.getMessage().contains("EXEC queue waits at pc 0"), e.getMessage());
+    }
+}
