@@ -87,7 +87,14 @@ final class SimulateCommand implements Callable<Integer> {
         }
         TensorDesc t = ins.get(0);
         Map<String, HostTensor> m = new LinkedHashMap<>();
-        m.put(t.floatBoundary() ? t.onnxName() : t.name(), Common.readInput(input, t.shape()));
+        HostTensor x = Common.readInput(input, t.shape());
+        String name = t.floatBoundary() ? t.onnxName() : t.name();
+        io.intbench.isa.DType want = t.floatBoundary() ? io.intbench.isa.DType.FLOAT32 : t.dtype();
+        if (!java.util.Arrays.equals(x.shape(), t.shape()) || x.dtype() != want) {
+            throw new IntbenchException.InvalidInput(input + " holds " + x.dtype().name().toLowerCase() + java.util.Arrays.toString(x.shape())
+                    + " but the model's input '" + name + "' is " + want.name().toLowerCase() + java.util.Arrays.toString(t.shape()));
+        }
+        m.put(name, x);
         return m;
     }
 

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,8 +132,6 @@ class CliRefusalTest {
     }
 
     @Test
-    @Disabled("main-code bug: the message shows a Java class name: 'intbench: cannot read model file missing.onnx:"
-            + " NoSuchFileException missing.onnx' (compiler's model loader); should say the file does not exist")
     void missingModelFile() {
         Path m = dir.resolve("missing.onnx");
         refused(INVALID, List.of("compile", m, "-o", dir.resolve("P.ibc")), "missing.onnx", "does not exist");
@@ -156,8 +153,6 @@ class CliRefusalTest {
     }
 
     @Test
-    @Disabled("main-code bug: ProgramFile.read puts the exception's toString() in the message: 'intbench: cannot read"
-            + " program file missing.ibc: java.nio.file.NoSuchFileException: missing.ibc'")
     void missingProgramFile() {
         Path p = dir.resolve("missing.ibc");
         refused(INVALID, List.of("disasm", p), "missing.ibc", "does not exist");
@@ -300,8 +295,6 @@ class CliRefusalTest {
     }
 
     @Test
-    @Disabled("main-code bug: the position is wrong: the unknown key is on line 3 but the message says"
-            + " 'bad.json: line 10, column 2: unknown key 'bogus'' (the end of the enclosing object)")
     void unknownConfigKeyInFileNamesItsLine() throws IOException {
         Path c = configWithUnknownKey();
         refused(INVALID, List.of("compile", lenet(), "--config", c, "-o", dir.resolve("P.ibc")), "bad.json", "line 3",
@@ -363,9 +356,6 @@ class CliRefusalTest {
     // ------------------------------------------------------------------------------------------------ output paths
 
     @Test
-    @Disabled("main-code bug: writing into a folder that does not exist says only 'intbench: cannot write"
-            + " .../no-such-dir/P.ibc: .../no-such-dir/.P.ibc1234.tmp' (ProgramFile.writeAtomically appends the bare"
-            + " NoSuchFileException message, a temp-file name): it does not say the folder does not exist")
     void outputIntoMissingFolder() {
         Path out = dir.resolve("no-such-dir").resolve("P.ibc");
         refused(INVALID, List.of("compile", lenet(), "-o", out), "no-such-dir", "does not exist");

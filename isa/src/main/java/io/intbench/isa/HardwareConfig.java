@@ -191,7 +191,16 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
         try {
             return MAPPER.readValue(json, HardwareConfig.class);
         } catch (JsonProcessingException e) {
-            throw translate(e, source);
+            IntbenchException.InvalidConfig ic = translate(e, source);
+            if (e instanceof UnrecognizedPropertyException u) {
+                // Jackson detects unknown keys of records at the end of the object: point at the key itself
+                String key = dotted(u.getPath());
+                JsonLocation at = locateKey(json, key);
+                if (at != null) {
+                    return throwAt(ic, source, where(e), at);
+                }
+            }
+            throw ic;
         }
     }
 
@@ -389,6 +398,47 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
             what = e.getMessage();
         }
         return new IntbenchException.InvalidConfig(source + where(e) + ": " + what, e);
+    }
+
+    private static HardwareConfig throwAt(IntbenchException.InvalidConfig ic, String source, String oldWhere, JsonLocation at) {
+        String msg = ic.getMessage();
+        String fixed = source + ": line " + at.getLineNr() + ", column " + at.getColumnNr()
+                + msg.substring(Math.min(msg.length(), source.length() + oldWhere.length()));
+        throw new IntbenchException.InvalidConfig(fixed, ic.getCause());
+    }
+
+    /** Where the field of the given dotted path starts in the JSON text, or null. */
+    private static JsonLocation locateKey(String json, String dottedKey) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+            java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
+            String pending = null;
+            for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                switch (t) {
+                    case FIELD_NAME -> {
+                        pending = p.currentName();
+                        String full = path.isEmpty() ? pending : String.join(".", path) + "." + pending;
+                        if (full.equals(dottedKey)) {
+                            return p.currentTokenLocation();
+                        }
+                    }
+                    case START_OBJECT -> {
+                        if (pending != null) {
+                            path.addLast(pending);
+                        }
+                        pending = null;
+                    }
+                    case END_OBJECT -> {
+                        if (!path.isEmpty()) {
+                            path.removeLast();
+                        }
+                    }
+                    default -> pending = null;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        return null;
     }
 
     private static String where(Exception e) {

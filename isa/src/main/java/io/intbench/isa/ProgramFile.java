@@ -115,6 +115,9 @@ public final class ProgramFile {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = null;
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IntbenchException.InvalidInput("cannot write " + file + ": the folder " + dir + " does not exist");
+        }
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
             Files.write(tmp, bytes);
@@ -131,7 +134,8 @@ public final class ProgramFile {
                     // the original failure is the one worth reporting
                 }
             }
-            throw new IntbenchException.InvalidInput("cannot write " + file + ": " + e.getMessage(), e);
+            throw new IntbenchException.InvalidInput("cannot write " + file + ": " + e.getClass().getSimpleName()
+                    .replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase() + " " + e.getMessage(), e);
         }
     }
 
@@ -139,8 +143,10 @@ public final class ProgramFile {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IntbenchException.InvalidInput("program file " + file + " does not exist", e);
         } catch (IOException e) {
-            throw new IntbenchException.InvalidInput("cannot read program file " + file + ": " + e, e);
+            throw new IntbenchException.InvalidInput("cannot read program file " + file + ": " + e.getMessage(), e);
         }
         return parse(bytes, file.toString());
     }

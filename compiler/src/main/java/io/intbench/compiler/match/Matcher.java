@@ -36,6 +36,8 @@ public final class Matcher {
     private final List<QModel.Input> inputs = new ArrayList<>();
     private final Set<Node> covered = new HashSet<>();
     private final List<String> probes = new ArrayList<>();
+    /** Nodes a selector already reported, so the final sweep does not list them twice. */
+    private final Set<Node> reported = new HashSet<>();
 
     private Matcher(Graph g, String modelName) {
         this.g = g;
@@ -65,6 +67,11 @@ public final class Matcher {
                 visit(n);
             } catch (Unsupported u) {
                 problems.add(n, u.getMessage());
+                reported.add(n);
+                Node p = n.opType().equals("QuantizeLinear") ? g.producer(n.input(0)) : null;
+                if (p != null) {
+                    reported.add(p);  // the float op the QuantizeLinear ends: already explained
+                }
             }
         }
         List<QModel.Output> outputs = new ArrayList<>();
@@ -76,7 +83,7 @@ public final class Matcher {
             }
         }
         for (Node n : g.nodes()) {
-            if (!covered.contains(n) && !isBoundaryNode(n)) {
+            if (!covered.contains(n) && !isBoundaryNode(n) && !reported.contains(n)) {
                 problems.add(n, whyUncovered(n));
             }
         }
@@ -97,7 +104,7 @@ public final class Matcher {
         }
         if (!dynamic.isEmpty()) {
             throw new IntbenchException.UnsupportedModel(modelName + " is dynamically quantized: " + String.join(", ", dynamic)
-                    + " compute activation scales from the data at run time (or consume them), so the scale ratios are not"
+                    + " quantize activations with scales computed from the data at run time (or consume such tensors), so the scale ratios are not"
                     + " known at compile time and requantization needs floating point between layers. Quantize the model"
                     + " statically (onnxruntime.quantization.quantize_static with calibration data) to run it integer-only.");
         }

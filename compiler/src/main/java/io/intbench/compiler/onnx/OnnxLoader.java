@@ -28,6 +28,8 @@ public final class OnnxLoader {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IntbenchException.InvalidInput("model file " + file + " does not exist", e);
         } catch (IOException | SecurityException e) {
             throw new IntbenchException.InvalidInput("cannot read model file " + file + ": " + describe(e), e);
         }
