@@ -268,7 +268,7 @@ class CliHappyPathTest {
             assertEquals(0, t.get("maxAbsDiffLsb").asLong(), "ort mode is bit-exact on LeNet: " + c);
             assertEquals(t.get("elements").asLong(), t.get("exact").asLong());
         }
-        assertEquals(Set.of("ort-optimized", "ort-unoptimized"), refs);
+        assertEquals(Set.of("ort-optimized", "ort-unoptimized", "ort-optimized-per-layer"), refs);
 
         JsonNode nf = rep.get("noFloat");
         requireInt(nf, "floatOpsBetweenLayers");

@@ -241,9 +241,6 @@ class NodeTestsThroughPipelineTest {
      * reports, a host dequantizing the output) see the right parameters.
      */
     @Test
-    @Disabled("bug: Matcher.output() builds QModel.Output for a native quantized output from QTensor.scale()/zeroPoint(),"
-            + " which for a per-axis tensor are the placeholders 1.0 / 0 (axis -1); test_quantizelinear_axis output 'y'"
-            + " gets scale=1.0 zp=0 axis=-1 instead of y_scale [3] / y_zero_point [3] on axis 1")
     void perAxisQuantizedOutputCarriesItsParameters() throws IOException {
         Case c = Case.load("test_quantizelinear_axis");
         Bound b = bindStatic(c);

@@ -79,7 +79,9 @@ public final class Matcher {
             try {
                 outputs.add(output(o));
             } catch (Unsupported u) {
-                problems.add("graph output '" + o + "': " + u.getMessage());
+                if (!reported.contains(g.producer(o))) {
+                    problems.add("graph output '" + o + "': " + u.getMessage());
+                }
             }
         }
         for (Node n : g.nodes()) {
@@ -561,6 +563,12 @@ public final class Matcher {
     private QModel.Output output(String o) {
         if (native_.containsKey(o) && native_.get(o) != null) {
             QTensor q = native_.get(o);
+            for (QModel.Input in : inputs) {
+                if (in.q().name().equals(o)) {
+                    // a quantized input passed straight through keeps its (possibly per-axis) parameters
+                    return new QModel.Output(o, false, q, in.scales(), in.zeroPoints(), in.axis());
+                }
+            }
             return new QModel.Output(o, false, q, new float[] {q.scale()}, new int[] {q.zeroPoint()}, -1);
         }
         Node p = g.producer(o);

@@ -30,8 +30,8 @@ public final class Problems {
         if (items.isEmpty()) {
             return;
         }
-        StringBuilder sb = new StringBuilder(model + ": " + items.size() + " problem" + (items.size() == 1 ? "" : "s")
-                + " prevent integer-only compilation:");
+        StringBuilder sb = new StringBuilder(model + ": " + items.size() + " problem" + (items.size() == 1 ? " prevents" : "s prevent")
+                + " integer-only compilation:");
         for (String s : items) {
             sb.append("\n  - ").append(s);
         }
