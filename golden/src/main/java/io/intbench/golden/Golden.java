@@ -193,28 +193,9 @@ public final class Golden {
         return new GoldenReport.TensorComparison(name, mine.dtype().name().toLowerCase(), n, exact, maxDiff, first, "");
     }
 
-    /**
-     * The no-float audit of a compiled program: counts the instructions that would need floating point
-     * (none of the ISA's opcodes does; the count guards against one being added) and lists the element
-     * types of the tensors that pass between layers.
-     */
+    /** The no-float audit of a compiled program, from {@link ProgramAudit}: never hard-coded. */
     static GoldenReport.NoFloat noFloat(Program p) {
-        int floatOps = 0;
-        for (Instruction i : p.code()) {
-            floatOps += switch (i.op()) {
-                case NOP, LOAD, STORE, CONV, MATMUL, ELTWISE, MAXPOOL, GAVGPOOL, LUT, HALT -> 0;
-            };
-        }
-        TreeSet<String> types = new TreeSet<>();
-        for (TensorDesc t : p.tensors()) {
-            if (t.role() == TensorDesc.Role.PROBE) {
-                types.add(t.dtype().name().toLowerCase());
-                if (t.dtype() == DType.FLOAT32) {
-                    floatOps++;
-                }
-            }
-        }
-        return new GoldenReport.NoFloat(floatOps, List.copyOf(types));
+        return ProgramAudit.audit(p).noFloat();
     }
 
     /** A short text table of the comparisons. */
