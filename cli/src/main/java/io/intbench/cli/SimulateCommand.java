@@ -42,6 +42,12 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "TRACE.json", description = "Write a Chrome trace (chrome://tracing, Perfetto) of every instruction.")
     Path trace;
 
+    @Option(names = "--csv", paramLabel = "LAYERS.csv", description = "Write the per-layer table as CSV.")
+    Path csv;
+
+    @Option(names = "--timing-only", description = "Skip the arithmetic: cycle counts only (the same as a full run), for fast sweeps.")
+    boolean timingOnly;
+
     @Mixin
     Common.ConfigOptions config = new Common.ConfigOptions();
 
@@ -56,22 +62,33 @@ final class SimulateCommand implements Callable<Integer> {
         Program p = ProgramFile.read(program);
         HardwareConfig cfg = config.load(p.configName());
         Simulator.checkConfig(p, cfg);
-        Map<String, HostTensor> inputs = inputs(p, input, seed);
-        Simulator.Run run = Simulator.run(p, cfg, inputs);
-        if (output != null) {
-            writeOutputs(run.outputs(), output);
+        if (timingOnly && output != null) {
+            throw new IllegalArgumentException("--output needs the arithmetic; drop --timing-only");
+        }
+        io.intbench.sim.SimReport rep;
+        if (timingOnly) {
+            rep = Simulator.timingOnly(p, cfg);
+        } else {
+            Simulator.Run run = Simulator.run(p, cfg, inputs(p, input, seed));
+            if (output != null) {
+                writeOutputs(run.outputs(), output);
+            }
+            rep = run.report();
         }
         if (report != null) {
-            Common.writeJson(report, run.report());
+            Common.writeJson(report, rep);
+        }
+        if (csv != null) {
+            ProgramFile.writeAtomically(csv, rep.csv().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         if (trace != null) {
             Common.writeJson(trace, trace(p, cfg));
         }
         if (!quiet) {
-            System.out.print(run.report().table());
+            System.out.print(rep.table());
             System.out.printf("%d cycles at %d MHz = %.3f ms simulated; utilization %.3f; DRAM %d bytes read, %d written%n",
-                    run.report().totals().cycles(), cfg.clockMHz(), run.report().totals().cycles() / (cfg.clockMHz() * 1e3),
-                    run.report().totals().utilization(), run.report().totals().dramReadBytes(), run.report().totals().dramWriteBytes());
+                    rep.totals().cycles(), cfg.clockMHz(), rep.totals().cycles() / (cfg.clockMHz() * 1e3),
+                    rep.totals().utilization(), rep.totals().dramReadBytes(), rep.totals().dramWriteBytes());
         }
         return 0;
     }

@@ -51,7 +51,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
                              Accumulator accumulator, Vector vector, Dram dram) {
 
     /** Presets bundled in the isa jar under {@code configs/NAME.json}; the first is the default. */
-    private static final List<String> PRESETS = List.of("edge-16x16-ws", "tiny-4x4");
+    private static final List<String> PRESETS = List.of("edge-16x16-ws", "tiny-4x4", "mid-32x32-ws", "dc-128x128-ws");
 
     /** Report and file names are derived from the name, so it must be a safe file-name stem. */
     private static final Pattern NAME_RULE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");

@@ -19,6 +19,23 @@ public record SimReport(String model, String config, String requant, Totals tota
     public record Counters(long EXEC_ARRAY_BUSY_CYCLES, long EXEC_VECTOR_BUSY_CYCLES, long DMA_BUSY_CYCLES,
                            long DMA_PORT_WAIT_CYCLES, long EXEC_TOKEN_WAIT_CYCLES) { }
 
+    /** The per-layer table as CSV (RFC 4180 quoting), one header row. */
+    public String csv() {
+        StringBuilder sb = new StringBuilder(
+                "name,op,macs,cycles,computeBoundCycles,memoryBoundCycles,stallCycles,utilization,dramReadBytes,dramWriteBytes\n");
+        for (LayerStats l : layers) {
+            sb.append(quote(l.name())).append(',').append(quote(l.op())).append(',').append(l.macs()).append(',')
+                    .append(l.cycles()).append(',').append(l.computeBoundCycles()).append(',').append(l.memoryBoundCycles())
+                    .append(',').append(l.stallCycles()).append(',').append(String.format(java.util.Locale.ROOT, "%.6f", l.utilization()))
+                    .append(',').append(l.dramReadBytes()).append(',').append(l.dramWriteBytes()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String quote(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
     /** A per-layer text table and totals for the terminal. */
     public String table() {
         StringBuilder sb = new StringBuilder();

@@ -61,6 +61,17 @@ public final class Simulator {
         return new Run(tensors, outputs, report(p, cfg, timing, ms));
     }
 
+    /**
+     * The timing model alone, without the arithmetic (VTA's SkipExec), for fast sweeps. Cycle counts
+     * equal a full run's: timing depends only on the program and the config, never on data.
+     */
+    public static SimReport timingOnly(Program p, HardwareConfig cfg) {
+        checkConfig(p, cfg);
+        long t0 = System.nanoTime();
+        Timing.Result timing = Timing.run(p, cfg);
+        return report(p, cfg, timing, (System.nanoTime() - t0) / 1e6);
+    }
+
     /** Fresh DRAM with the host's (quantized) inputs written in. */
     public static byte[] prepare(Program p, Map<String, HostTensor> inputs) {
         byte[] dram = Executor.newDram(p);
