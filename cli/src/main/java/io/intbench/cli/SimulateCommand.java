@@ -86,9 +86,11 @@ final class SimulateCommand implements Callable<Integer> {
         }
         if (!quiet) {
             System.out.print(rep.table());
-            System.out.printf("%d cycles at %d MHz = %.3f ms simulated; utilization %.3f; DRAM %d bytes read, %d written%n",
+            System.out.printf("%d cycles at %d MHz = %.3f ms simulated; utilization %.3f; DRAM %d bytes read, %d written;"
+                            + " scheduling ratio %.3f (cycles / sum of per-layer max(compute, memory))%n",
                     rep.totals().cycles(), cfg.clockMHz(), rep.totals().cycles() / (cfg.clockMHz() * 1e3),
-                    rep.totals().utilization(), rep.totals().dramReadBytes(), rep.totals().dramWriteBytes());
+                    rep.totals().utilization(), rep.totals().dramReadBytes(), rep.totals().dramWriteBytes(),
+                    rep.totals().schedulingRatio());
         }
         return 0;
     }
@@ -128,25 +130,46 @@ final class SimulateCommand implements Callable<Integer> {
         }
     }
 
-    /** Chrome trace events: one per instruction, a row per queue, times in cycles shown as microseconds. */
+    /**
+     * Chrome Trace Event JSON (opens in Perfetto and chrome://tracing): one track per unit (LOAD DMA,
+     * ARRAY, VECTOR, STORE DMA, CONTROL), one slice per instruction named after its layer, and a
+     * counter track of DRAM bandwidth in use (bytes per cycle). 1 µs in the viewer = 1 cycle.
+     */
     static Map<String, Object> trace(Program p, HardwareConfig cfg) {
         Timing.Result t = Timing.run(p, cfg);
         List<Map<String, Object>> events = new ArrayList<>();
+        int tid = 0;
+        for (io.intbench.isa.Unit u : io.intbench.isa.Unit.values()) {
+            events.add(Map.of("name", "thread_name", "ph", "M", "pid", 1, "tid", tid++, "args", Map.of("name", u.name())));
+        }
+        java.util.TreeMap<Long, Long> bw = new java.util.TreeMap<>();
         for (int pc = 0; pc < t.slots().length; pc++) {
             Timing.Slot s = t.slots()[pc];
             if (s == null) {
                 continue;
             }
+            io.intbench.isa.Instruction ins = p.code().get(pc);
             int layer = p.pcLayer()[pc];
             Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", p.code().get(pc).op().name() + (layer >= 0 ? " " + p.layers().get(layer).name() : ""));
+            e.put("name", (layer >= 0 ? p.layers().get(layer).name() + " " : "") + ins.op().name());
+            e.put("cat", ins.op().unit().name());
             e.put("ph", "X");
             e.put("ts", s.start());
             e.put("dur", s.end() - s.start());
             e.put("pid", 1);
-            e.put("tid", p.code().get(pc).op().unit().queue().name());
-            e.put("args", Map.of("pc", pc, "tokenWait", s.tokenWait(), "portWait", s.portWait()));
+            e.put("tid", ins.op().unit().ordinal());
+            e.put("args", Map.of("pc", pc, "tokenWaitCycles", s.tokenWait(), "portWaitCycles", s.portWait()));
             events.add(e);
+            if ((ins.op() == io.intbench.isa.Opcode.LOAD || ins.op() == io.intbench.isa.Opcode.STORE) && s.end() > s.start()) {
+                long rate = Math.min(cfg.dram().bytesPerCycle(), Math.max(1, ins.operand(1) / (s.end() - s.start())));
+                bw.merge(s.start(), rate, Long::sum);
+                bw.merge(s.end(), -rate, Long::sum);
+            }
+        }
+        long level = 0;
+        for (Map.Entry<Long, Long> b : bw.entrySet()) {
+            level += b.getValue();
+            events.add(Map.of("name", "DRAM bytes/cycle", "ph", "C", "ts", b.getKey(), "pid", 1, "args", Map.of("bytesPerCycle", level)));
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("traceEvents", events);

@@ -8,8 +8,14 @@ import java.util.List;
 public record SimReport(String model, String config, String requant, Totals totals, List<LayerStats> layers,
                         Counters counters) {
 
+    /**
+     * Totals. {@code boundCycles} is the sum over layers of max(compute bound, memory bound): what a
+     * perfect scheduler that overlaps each layer's transfers with its compute would take;
+     * {@code schedulingRatio = cycles / boundCycles} measures how far the compiled schedule is from it
+     * (1.0 = perfect overlap).
+     */
     public record Totals(long cycles, long macs, double utilization, long dramReadBytes, long dramWriteBytes,
-                         long instructions, double timeMs) { }
+                         long instructions, double timeMs, long boundCycles, double schedulingRatio) { }
 
     public record LayerStats(String name, String op, long macs, long cycles, long computeBoundCycles,
                              long memoryBoundCycles, long stallCycles, double utilization, long dramReadBytes,

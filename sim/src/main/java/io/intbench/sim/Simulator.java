@@ -97,8 +97,13 @@ public final class Simulator {
         }
         double util = timing.totalCycles() == 0 ? 0
                 : (double) macs / ((double) timing.totalCycles() * cfg.array().rows() * cfg.array().cols());
+        long bound = 0;
+        for (SimReport.LayerStats l : timing.layers()) {
+            bound += Math.max(l.computeBoundCycles(), l.memoryBoundCycles());
+        }
+        double ratio = bound == 0 ? 0 : (double) timing.totalCycles() / bound;
         return new SimReport(p.modelName(), cfg.name(), p.requantModeName(),
-                new SimReport.Totals(timing.totalCycles(), macs, util, rd, wr, p.code().size(), ms),
+                new SimReport.Totals(timing.totalCycles(), macs, util, rd, wr, p.code().size(), ms, bound, ratio),
                 timing.layers(), timing.counters());
     }
 
