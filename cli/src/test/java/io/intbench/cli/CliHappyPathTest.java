@@ -156,11 +156,21 @@ class CliHappyPathTest {
         JsonNode t = JSON.readTree(trace.toFile());
         JsonNode events = t.get("traceEvents");
         assertTrue(events.isArray() && events.size() > 0, "trace has events");
+        java.util.Set<String> tracks = new java.util.HashSet<>();
+        int slices = 0;
         for (JsonNode e : events) {
-            assertEquals("X", e.get("ph").asText(), "complete events");
-            assertTrue(e.get("ts").isIntegralNumber() && e.get("dur").asLong() >= 0, e::toString);
-            assertTrue(e.hasNonNull("name") && e.hasNonNull("tid"), e::toString);
+            String ph = e.get("ph").asText();
+            assertTrue(Set.of("X", "M", "C").contains(ph), "complete, metadata and counter events only: " + e);
+            if (ph.equals("X")) {
+                slices++;
+                assertTrue(e.get("ts").isIntegralNumber() && e.get("dur").asLong() >= 0, e::toString);
+                assertTrue(e.hasNonNull("name") && e.hasNonNull("tid"), e::toString);
+            } else if (ph.equals("M")) {
+                tracks.add(e.get("args").get("name").asText());
+            }
         }
+        assertEquals(ProgramFile.read(program).code().size(), slices, "one slice per instruction");
+        assertTrue(tracks.containsAll(Set.of("LOAD", "ARRAY", "VECTOR", "STORE")), "one track per unit: " + tracks);
     }
 
     @Test
