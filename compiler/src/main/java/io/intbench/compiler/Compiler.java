@@ -6,6 +6,7 @@ import io.intbench.compiler.lower.Lowering;
 import io.intbench.compiler.match.Matcher;
 import io.intbench.compiler.onnx.OnnxLoader;
 import io.intbench.compiler.qir.QModel;
+import io.intbench.compiler.quant.AccumulatorBound;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.Program;
 import io.intbench.onnx.OnnxProto;
@@ -15,6 +16,7 @@ import java.util.Map;
 /**
  * The compiler's stages, one job each: load (protobuf; malformed models) -> prepare (constant folding,
  * static shapes) -> match (QDQ / QOperator groups; unsupported models, every problem listed) ->
+ * accumulator range proof (no Conv/MatMul int32 accumulator can overflow, {@link AccumulatorBound}) ->
  * lower (integer constants, DRAM layout, instructions for a hardware config).
  */
 public final class Compiler {
@@ -42,6 +44,7 @@ public final class Compiler {
     public static Result compile(OnnxProto.ModelProto model, String name, HardwareConfig cfg, Options o) {
         Graph g = GraphPreparer.prepare(model, o.dimBindings());
         QModel q = Matcher.match(g, name);
+        AccumulatorBound.check(q);
         Program p = Lowering.lower(q, cfg, o.mode());
         return new Result(model, g, q, p);
     }
