@@ -78,6 +78,11 @@ public final class Explain {
             for (QTensor t : op.inputs()) {
                 ins.append(ins.length() == 0 ? "" : " + ").append(params(t));
             }
+            if (op instanceof QOp.Conv cv) {
+                rq += "; int32 accumulator bound " + io.intbench.compiler.quant.AccumulatorBound.bound(cv) + " < 2^31";
+            } else if (op instanceof QOp.MatMul mm) {
+                rq += "; int32 accumulator bound " + io.intbench.compiler.quant.AccumulatorBound.bound(mm) + " < 2^31";
+            }
             groups.add(new Group(pattern, op.name(), opcode, ins.toString(), params(op.out()), rq, ort));
         }
         List<String> tensors = new ArrayList<>();
