@@ -2,12 +2,15 @@ package io.intbench.cli;
 
 import io.intbench.compiler.Compiler;
 import io.intbench.compiler.RequantMode;
+import io.intbench.golden.Dataset;
 import io.intbench.golden.Golden;
 import io.intbench.golden.GoldenReport;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.HostTensor;
 import io.intbench.isa.IntbenchException;
+import io.intbench.isa.TensorDesc;
 import io.intbench.sim.host.ClassLabels;
+import io.intbench.sim.host.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,15 +25,25 @@ import picocli.CommandLine.Parameters;
         description = {"Compile, simulate and compare every quantized tensor with ONNX Runtime.",
             "Compares with ORT's default optimisations, with optimisations off, and layer by layer on ORT's own",
             "inputs. Exit status 0 only when every tensor is within the mode's tolerance (0 LSB in ort mode).",
-            "Without MODEL it runs the bundled example: MobileNetV2 int8 on a photo of a cat."},
+            "Without MODEL it runs the bundled example: MobileNetV2 int8 on a photo of a cat.",
+            "Data-set mode: --input X.npy of shape [N, ...input shape], or a folder of",
+            "images, runs every sample on the program compiled once and reports each",
+            "sample's agreement, how often simulator and ONNX Runtime agree on the",
+            "arg-max (top-1) and, with --labels, the top-1 accuracy of both."},
         footer = {"", "Examples:", "  intbench golden", "  intbench golden model.onnx --input x.npy --report golden.json",
-            "  intbench golden model.onnx --requant fixed-point"})
+            "  intbench golden model.onnx --requant fixed-point",
+            "  intbench golden model.onnx --input X.npy --labels Y.npy --report dataset.json   (X: [N, ...input shape])",
+            "  intbench golden --input photos/                                                 (every PNG/JPEG, by name)"})
 final class GoldenCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL.onnx", description = "The quantized ONNX model (default: the bundled example).")
     Path model;
 
-    @Option(names = "--input", paramLabel = "X.npy|IMAGE", description = "The model's float input (.npy) or a PNG/JPEG image; default: seeded random.")
+    @Option(names = "--input", paramLabel = "X.npy|IMAGE|FOLDER", description = {"The model's float input (.npy) or a PNG/JPEG image; default: seeded random.",
+        "An .npy with a leading sample axis ([N, ...input shape]) or a folder of images runs every sample (data-set mode)."})
     Path input;
+
+    @Option(names = "--labels", paramLabel = "Y.npy", description = "Data-set mode: the class index of every sample (int64, shape [N]); reports the top-1 accuracy of both runs.")
+    Path sampleLabels;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
     long seed;
@@ -78,11 +91,26 @@ final class GoldenCommand implements Callable<Integer> {
                 System.out.println("Bundled example: " + model + " (ONNX Model Zoo MobileNetV2 int8, QOperator) on " + input);
             }
         }
+        if (sampleLabels != null && input == null) {
+            throw new IntbenchException.InvalidInput("--labels " + sampleLabels + " needs a data set: give the samples with --input X.npy or --input FOLDER");
+        }
         HardwareConfig cfg = config.load(null);
         Compiler.Options opts = compile.options();
         Compiler.Result compiled = Compiler.compile(model, cfg, opts);
-        Map<String, HostTensor> in = input == null ? null : SimulateCommand.inputs(compiled.program(), input, seed);
         int tol = tolerance != null ? tolerance : Golden.defaultTolerance(opts.mode());
+        if (input != null) {
+            List<TensorDesc> ins = compiled.program().tensors(TensorDesc.Role.INPUT);
+            if (ins.size() == 1 || Files.isDirectory(input)) {
+                if (ins.size() != 1) {
+                    throw new IntbenchException.InvalidInput("data-set mode (--input " + input + ") needs a model with one input; this one has " + ins.size());
+                }
+                Dataset.Samples samples = Common.samples(input, ins.get(0), sampleLabels != null);
+                if (samples != null) {
+                    return dataset(compiled, cfg, samples, tol);
+                }
+            }
+        }
+        Map<String, HostTensor> in = input == null ? null : SimulateCommand.inputs(compiled.program(), input, seed);
         Golden.Result r = Golden.run(compiled, cfg, in, seed, tol, threads);
         if (report != null) {
             Common.writeJson(report, r.report());
@@ -106,6 +134,89 @@ final class GoldenCommand implements Callable<Integer> {
                 t.tensors(), ort ? "" : ", each layer on ORT's inputs",
                 t.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : String.valueOf(t.maxAbsDiffLsb()), tol);
         return r.pass() ? 0 : Main.EXIT_MISMATCH;
+    }
+
+    private int dataset(Compiler.Result compiled, HardwareConfig cfg, Dataset.Samples samples, int tol) {
+        long[] y = null;
+        if (sampleLabels != null) {
+            y = Dataset.labels(Npy.read(sampleLabels), sampleLabels.toString());
+            if (y.length != samples.size()) {
+                throw new IntbenchException.InvalidInput("--labels " + sampleLabels + " holds " + y.length + " labels but --input " + input
+                        + " holds " + samples.size() + " samples; give one class index per sample");
+            }
+        }
+        List<String> names = labels == null ? null : ClassLabels.read(labels);
+        Progress bar = Progress.start("golden", samples.size());
+        Dataset.Result r;
+        try {
+            r = Dataset.run(compiled, cfg, samples, y, tol, threads, bar::step);
+        } finally {
+            bar.done();
+        }
+        if (report != null) {
+            Common.writeJson(report, r.report());
+        }
+        boolean ort = compiled.program().requantMode() == RequantMode.ORT.code();
+        Dataset.Summary s = r.summary();
+        if (!quiet) {
+            GoldenReport g = r.first().report();
+            System.out.printf("%s: %d samples from %s; %d layers, %d cycles per sample on %s, requant %s%n", g.model(), s.samples(), input,
+                    g.simulation().layers().size(), g.simulation().totals().cycles(), cfg.name(), g.requant());
+            boolean all = r.samples().size() <= SHOWN_SAMPLES;
+            int shown = 0;
+            System.out.printf("%6s  %-24s %12s %12s %9s  %-24s %-24s%s%n", "sample", "source", "elements", "exact", "max diff",
+                    "top-1 simulator", "top-1 ONNX Runtime", y == null ? "" : "  label");
+            for (Dataset.Sample x : r.samples()) {
+                boolean notable = x.exact() != x.elements() || x.top1Sim() != x.top1Ort() || !x.withinTolerance();
+                if ((all || notable) && shown++ < SHOWN_SAMPLES) {
+                    System.out.printf("%6d  %-24s %12d %12d %9s  %-24s %-24s%s%n", x.index(), clip(x.source(), 24), x.elements(), x.exact(),
+                            lsb(x.maxAbsDiffLsb()), clip(className(x.top1Sim(), names), 24), clip(className(x.top1Ort(), names), 24),
+                            x.label() == null ? "" : "  " + className(x.label(), names));
+                }
+            }
+            if (!all) {
+                System.out.printf("  (%d samples: only those that differ are listed, at most %d; --report has every sample)%n",
+                        s.samples(), SHOWN_SAMPLES);
+            }
+            System.out.printf(java.util.Locale.ROOT, "top-1 of '%s': simulator and ONNX Runtime agree on %d of %d samples (%.4f)%n", s.output(),
+                    Math.round(s.top1Agreement() * s.samples()), s.samples(), s.top1Agreement());
+            if (y != null) {
+                System.out.printf(java.util.Locale.ROOT, "top-1 accuracy on %s: simulator %.4f, ONNX Runtime %.4f%n", sampleLabels,
+                        s.accuracySim(), s.accuracyOrt());
+            }
+        }
+        long maxDiff = 0;
+        long elements = 0;
+        long exact = 0;
+        for (Dataset.Sample x : r.samples()) {
+            long d = ort ? x.maxAbsDiffLsb() : x.perLayerMaxAbsDiffLsb();
+            maxDiff = Math.max(maxDiff, d);
+            elements += x.elements();
+            exact += x.exact();
+        }
+        System.out.printf("%s: %d of %d samples within tolerance; %d exact (%d of %d elements agree exactly with ONNX Runtime, default"
+                        + " optimisations); largest difference %s LSB%s, tolerance %d LSB%n", r.pass() ? "PASS" : "FAIL", s.passSamples(),
+                s.samples(), s.exactSamples(), exact, elements, lsbNumber(maxDiff), ort ? "" : " with each layer on ORT's inputs", tol);
+        return r.pass() ? 0 : Main.EXIT_MISMATCH;
+    }
+
+    /** At most this many sample rows on the terminal. */
+    static final int SHOWN_SAMPLES = 50;
+
+    private static String lsb(long d) {
+        return lsbNumber(d) + (d == Long.MAX_VALUE ? "" : " LSB");
+    }
+
+    private static String lsbNumber(long d) {
+        return d == Long.MAX_VALUE ? "n/a" : String.valueOf(d);
+    }
+
+    private static String className(long i, List<String> names) {
+        return names != null && i >= 0 && i < names.size() ? i + " " + names.get((int) i) : String.valueOf(i);
+    }
+
+    private static String clip(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "~";
     }
 
     private static void printTopK(Golden.Result r, Path labelsFile) {
