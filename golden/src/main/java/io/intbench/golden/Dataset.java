@@ -117,7 +117,7 @@ public final class Dataset {
         tick(onSample);
 
         if (n > 1) {
-            try (Reference ref = Reference.open(c, threads)) {
+            try (OrtReference ref = OrtReference.open(c, threads)) {
                 for (int i = 1; i < n; i++) {
                     Map<String, HostTensor> in = samples.get(i);
                     Simulator.Run sim = Simulator.run(p, cfg, in);
@@ -253,85 +253,4 @@ public final class Dataset {
         return v;
     }
 
-    /** ORT sessions for the default-optimised comparison, opened once and run per sample (the logic of {@link Golden#run}). */
-    private static final class Reference implements AutoCloseable {
-        private record Probe(TensorDesc tensor, List<String> inputs, OrtRunner session) { }
-
-        private final OrtRunner main;
-        private final List<Probe> probes = new ArrayList<>();
-
-        private Reference(OrtRunner main) {
-            this.main = main;
-        }
-
-        static Reference open(Compiler.Result c, int threads) {
-            Program p = c.program();
-            Map<String, DType> exposed = new LinkedHashMap<>();
-            for (TensorDesc t : p.tensors()) {
-                if (t.role() != TensorDesc.Role.INPUT) {
-                    exposed.putIfAbsent(t.name(), t.dtype());
-                }
-            }
-            boolean int8 = exposed.containsValue(DType.INT8);
-            byte[] bytes = int8 ? c.model().toByteArray()
-                    : ExposeTensors.expose(c.model(), new ArrayList<>(exposed.keySet()), exposed).toByteArray();
-            Reference r = new Reference(OrtRunner.open(bytes, true, threads));
-            try {
-                if (int8) {
-                    java.util.Set<String> inMain = new java.util.HashSet<>(r.main.outputNames());
-                    java.util.Set<String> seen = new java.util.HashSet<>();
-                    for (TensorDesc t : p.tensors()) {
-                        if (t.role() != TensorDesc.Role.INPUT && !inMain.contains(t.name()) && t.axis() < 0 && seen.add(t.name())) {
-                            OnnxProto.ModelProto sub = ProbeModels.truncatedAt(c.model(), t.name(), t.scales()[0], t.zeroPoints()[0], t.dtype());
-                            r.probes.add(new Probe(t, ProbeModels.inputs(sub), OrtRunner.open(sub.toByteArray(), true, threads)));
-                        }
-                    }
-                }
-            } catch (RuntimeException e) {
-                r.close();
-                throw e;
-            }
-            return r;
-        }
-
-        Map<String, HostTensor> run(Map<String, HostTensor> in) {
-            Map<String, HostTensor> optimized = new LinkedHashMap<>(main.run(in));
-            for (Probe pr : probes) {
-                Map<String, HostTensor> subIn = new LinkedHashMap<>();
-                for (String name : pr.inputs()) {
-                    subIn.put(name, in.get(name));
-                }
-                TensorDesc t = pr.tensor();
-                HostTensor f = pr.session().run(subIn).get(t.name() + ProbeModels.SUFFIX);
-                optimized.put(t.name(), ProbeModels.codes(f, t.scales()[0], t.zeroPoints()[0], t.dtype()));
-            }
-            return optimized;
-        }
-
-        @Override
-        public void close() {
-            RuntimeException first = null;
-            for (AutoCloseable s : allSessions()) {
-                try {
-                    s.close();
-                } catch (Exception e) {
-                    if (first == null) {
-                        first = e instanceof RuntimeException re ? re : new IllegalStateException(e);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
-        }
-
-        private List<OrtRunner> allSessions() {
-            List<OrtRunner> all = new ArrayList<>();
-            all.add(main);
-            for (Probe pr : probes) {
-                all.add(pr.session());
-            }
-            return all;
-        }
-    }
 }

@@ -2,19 +2,16 @@ package io.intbench.golden;
 
 import io.intbench.compiler.Compiler;
 import io.intbench.compiler.RequantMode;
-import io.intbench.isa.DType;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.HostTensor;
 import io.intbench.isa.Instruction;
 import io.intbench.isa.Program;
 import io.intbench.isa.TensorDesc;
-import io.intbench.onnx.OnnxProto;
 import io.intbench.sim.Simulator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Compiles a model, simulates it, runs the same model and input in ONNX Runtime (with default
@@ -51,38 +48,12 @@ public final class Golden {
         Map<String, HostTensor> in = inputs != null ? inputs : Simulator.randomInputs(p, seed);
         Simulator.Run sim = Simulator.run(p, cfg, in);
 
-        // every quantized tensor the program keeps, exposed as an ONNX Runtime output
-        Map<String, DType> exposed = new LinkedHashMap<>();
-        for (TensorDesc t : p.tensors()) {
-            if (t.role() != TensorDesc.Role.INPUT) {
-                exposed.putIfAbsent(t.name(), t.dtype());
-            }
-        }
-        OnnxProto.ModelProto withOutputs = ExposeTensors.expose(c.model(), new ArrayList<>(exposed.keySet()), exposed);
-        byte[] bytes = withOutputs.toByteArray();
         Map<String, HostTensor> optimized;
         Map<String, HostTensor> unoptimized;
-        boolean int8 = exposed.containsValue(DType.INT8);
-        try (OrtRunner r = OrtRunner.open(int8 ? c.model().toByteArray() : bytes, true, threads)) {
-            optimized = new LinkedHashMap<>(r.run(in));
+        try (OrtReference r = OrtReference.open(c, true, threads)) {
+            optimized = r.run(in);
         }
-        if (int8) {
-            // exposing int8 tensors would change ORT's optimised graph: read each through its own sub-model
-            for (TensorDesc t : p.tensors()) {
-                if (t.role() != TensorDesc.Role.INPUT && !optimized.containsKey(t.name()) && t.axis() < 0) {
-                    OnnxProto.ModelProto sub = ProbeModels.truncatedAt(c.model(), t.name(), t.scales()[0], t.zeroPoints()[0], t.dtype());
-                    Map<String, HostTensor> subIn = new LinkedHashMap<>();
-                    for (String name : ProbeModels.inputs(sub)) {
-                        subIn.put(name, in.get(name));
-                    }
-                    try (OrtRunner r = OrtRunner.open(sub.toByteArray(), true, threads)) {
-                        HostTensor f = r.run(subIn).get(t.name() + ProbeModels.SUFFIX);
-                        optimized.put(t.name(), ProbeModels.codes(f, t.scales()[0], t.zeroPoints()[0], t.dtype()));
-                    }
-                }
-            }
-        }
-        try (OrtRunner r = OrtRunner.open(bytes, false, threads)) {
+        try (OrtReference r = OrtReference.open(c, false, threads)) {
             unoptimized = r.run(in);
         }
         List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim.tensors(), optimized),
