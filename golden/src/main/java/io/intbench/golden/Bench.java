@@ -14,6 +14,7 @@ import io.intbench.sim.Simulator;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,6 +80,14 @@ public final class Bench {
      * @param ratio               {@code simMs / ortMs}: below 1 the simulator is faster than ORT
      * @param timingOnlyMs        median time of the timing model alone
      * @param timingOnlySpeedup   {@code simMs / timingOnlyMs}
+     * @param ortMinMs            the fastest ORT iteration (on a shared machine, the least disturbed one)
+     * @param simMinMs            the fastest full simulation
+     * @param ortCpuMs            median CPU time of one ORT inference on the calling thread, where ORT does all
+     *                            its work with one intra-op thread; -1 with more threads or without a thread clock
+     * @param simCpuMs            median CPU time of one full simulation (the simulator runs on the calling
+     *                            thread; GC threads not counted); -1 as above
+     * @param cpuRatio            {@code simCpuMs / ortCpuMs}: the ratio by CPU time, which other processes on
+     *                            a loaded machine disturb much less than wall-clock time; -1 as above
      * @param macs                multiply-accumulates of the program (from the timing model's layer table)
      * @param cycles              simulated cycles of one inference
      * @param simMacsPerSecond    {@code macs / (simMs / 1000)}: simulated MACs per host second
@@ -97,6 +106,7 @@ public final class Bench {
      */
     public record Result(String model, String config, String requant, int threads, int simThreads, int iterations, int warmup,
                          double ortMs, double simMs, double ratio, double timingOnlyMs, double timingOnlySpeedup,
+                         double ortMinMs, double simMinMs, double ortCpuMs, double simCpuMs, double cpuRatio,
                          long macs, long cycles, double simMacsPerSecond, double simCyclesPerSecond,
                          double compileMs, double coldCompileMs, long peakHeapBytes, long maxHeapBytes,
                          boolean deterministic, boolean outputsEqualOrt,
@@ -122,6 +132,11 @@ public final class Bench {
             m.put("ratio", ratio);
             m.put("timingOnlyMs", timingOnlyMs);
             m.put("timingOnlySpeedup", timingOnlySpeedup);
+            m.put("ortMinMs", ortMinMs);
+            m.put("simMinMs", simMinMs);
+            m.put("ortCpuMs", ortCpuMs);
+            m.put("simCpuMs", simCpuMs);
+            m.put("cpuRatio", cpuRatio);
             m.put("macs", macs);
             m.put("cycles", cycles);
             m.put("simMacsPerSecond", simMacsPerSecond);
@@ -132,8 +147,12 @@ public final class Bench {
             m.put("maxHeapBytes", maxHeapBytes);
             m.put("deterministic", deterministic);
             m.put("outputsEqualOrt", outputsEqualOrt);
-            m.put("samples", Map.of("ortMs", ortSamplesMs, "simMs", simSamplesMs, "timingOnlyMs", timingOnlySamplesMs,
-                    "compileMs", compileSamplesMs));
+            Map<String, Object> samples = new LinkedHashMap<>();
+            samples.put("ortMs", ortSamplesMs);
+            samples.put("simMs", simSamplesMs);
+            samples.put("timingOnlyMs", timingOnlySamplesMs);
+            samples.put("compileMs", compileSamplesMs);
+            m.put("samples", samples);
             return m;
         }
 
@@ -144,9 +163,10 @@ public final class Bench {
             sb.append(String.format("host: %s; Java %s; ONNX Runtime %s%n", cpu, jvm, ortVersion));
             sb.append(String.format("threads: ONNX Runtime %d, simulator %d; %d warm-up + %d timed iterations (medians)%n",
                     threads, simThreads, warmup, iterations));
-            sb.append(String.format("  %-34s %12.3f ms%n", "ONNX Runtime (default opts)", ortMs));
-            sb.append(String.format("  %-34s %12.3f ms%n", "simulator (functional + timing)", simMs));
-            sb.append(String.format("  %-34s %12.3f   (simulator / ORT)%n", "ratio", ratio));
+            sb.append(String.format("  %-34s %12.3f ms   (fastest %.3f ms; CPU %s)%n", "ONNX Runtime (default opts)", ortMs, ortMinMs, cpu(ortCpuMs)));
+            sb.append(String.format("  %-34s %12.3f ms   (fastest %.3f ms; CPU %s)%n", "simulator (functional + timing)", simMs, simMinMs, cpu(simCpuMs)));
+            sb.append(String.format("  %-34s %12.3f   (simulator / ORT; by CPU time %s)%n", "ratio", ratio,
+                    cpuRatio < 0 ? "n/a" : String.format("%.3f", cpuRatio)));
             sb.append(String.format("  %-34s %12.3f ms   (%.1fx faster than the full run)%n", "timing only", timingOnlyMs, timingOnlySpeedup));
             sb.append(String.format("  %-34s %12.4g%n", "simulated MACs per host second", simMacsPerSecond));
             sb.append(String.format("  %-34s %12.4g%n", "simulated cycles per host second", simCyclesPerSecond));
@@ -158,6 +178,10 @@ public final class Bench {
                     : "DIFFERENT simulated results between runs"));
             sb.append(String.format("outputs vs ONNX Runtime: %s%n", outputsEqualOrt ? "identical" : "different (expected only in fixed-point mode)"));
             return sb.toString();
+        }
+
+        private static String cpu(double ms) {
+            return ms < 0 ? "n/a" : String.format("%.3f ms", ms);
         }
     }
 
@@ -194,6 +218,8 @@ public final class Bench {
         List<Double> ortSamples = new ArrayList<>();
         List<Double> simSamples = new ArrayList<>();
         List<Double> timingSamples = new ArrayList<>();
+        List<Double> ortCpu = new ArrayList<>();
+        List<Double> simCpu = new ArrayList<>();
         Simulator.Run first = null;
         boolean deterministic = true;
         Map<String, HostTensor> ortOut = null;
@@ -214,13 +240,17 @@ public final class Bench {
             List<MemoryPoolMXBean> heap = heapPools();
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             for (int i = 0; i < o.iterations(); i++) {
+                long ac = threadCpuNanos();
                 long a = System.nanoTime();
                 ortOut = ort.run(in);
                 ortSamples.add(ms(a));
+                ortCpu.add((threadCpuNanos() - ac) / 1e6);
 
+                long bc = threadCpuNanos();
                 long b = System.nanoTime();
                 Simulator.Run r = Simulator.run(p, cfg, in);
                 simSamples.add(ms(b));
+                simCpu.add((threadCpuNanos() - bc) / 1e6);
                 if (first == null) {
                     first = r;
                 } else {
@@ -238,10 +268,17 @@ public final class Bench {
         double ortMs = median(ortSamples);
         double simMs = median(simSamples);
         double timingMs = median(timingSamples);
+        // with more than one intra-op thread ORT works on its own pool's threads too, which the calling
+        // thread's clock does not see: no CPU-time figures then
+        boolean cpuKnown = threadCpuNanos() >= 0 && o.threads() == 1;
+        double ortCpuMs = median(ortCpu);
+        double simCpuMs = median(simCpu);
         SimReport.Totals tot = first.report().totals();
         long maxHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
         return new Result(p.modelName(), cfg.name(), p.requantModeName(), o.threads(), 1, o.iterations(), o.warmup(),
                 ortMs, simMs, simMs / ortMs, timingMs, simMs / timingMs,
+                min(ortSamples), min(simSamples), cpuKnown ? ortCpuMs : -1, cpuKnown ? simCpuMs : -1,
+                cpuKnown && ortCpuMs > 0 ? simCpuMs / ortCpuMs : -1,
                 tot.macs(), tot.cycles(), tot.macs() / (simMs / 1e3), tot.cycles() / (simMs / 1e3),
                 median(compileSamples), coldCompileMs, peakHeap, maxHeap,
                 deterministic, equalOutputs(first.outputs(), ortOut),
@@ -266,6 +303,20 @@ public final class Bench {
         double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int n = s.length;
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static double min(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    /**
+     * CPU time of the calling thread in ns, or -1 where the JVM cannot tell. The simulator runs on the
+     * calling thread, and so does ONNX Runtime with one intra-op thread (no thread pool), so for those this
+     * is their whole CPU time, which neighbours on a loaded machine disturb far less than wall-clock time.
+     */
+    private static long threadCpuNanos() {
+        ThreadMXBean t = ManagementFactory.getThreadMXBean();
+        return t.isCurrentThreadCpuTimeSupported() ? t.getCurrentThreadCpuTime() : -1;
     }
 
     private static double ms(long t0) {

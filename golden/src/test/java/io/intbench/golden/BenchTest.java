@@ -67,6 +67,11 @@ class BenchTest {
         assertEquals((r.timingOnlySamplesMs().get(0) + r.timingOnlySamplesMs().get(1)) / 2, r.timingOnlyMs(), 1e-12);
         assertEquals(r.simMs() / r.ortMs(), r.ratio(), 1e-12 * r.ratio());
         assertEquals(r.simMs() / r.timingOnlyMs(), r.timingOnlySpeedup(), 1e-12 * r.timingOnlySpeedup());
+        assertEquals(Math.min(r.ortSamplesMs().get(0), r.ortSamplesMs().get(1)), r.ortMinMs());
+        assertEquals(Math.min(r.simSamplesMs().get(0), r.simSamplesMs().get(1)), r.simMinMs());
+        // one thread: ORT and the simulator both run on the calling thread, whose CPU clock the JVM reads
+        assertTrue(r.ortCpuMs() > 0 && r.simCpuMs() > 0, () -> r.ortCpuMs() + " " + r.simCpuMs());
+        assertEquals(r.simCpuMs() / r.ortCpuMs(), r.cpuRatio(), 1e-12 * r.cpuRatio());
         assertEquals(LENET_MACS, r.macs());
         assertEquals(LENET_MACS / (r.simMs() / 1000), r.simMacsPerSecond(), 1e-9 * r.simMacsPerSecond());
         assertTrue(r.cycles() > 0);
@@ -91,6 +96,7 @@ class BenchTest {
                 new Bench.Options(2, 1, 0, 1, 1));
         assertEquals(2, two.threads());
         assertEquals(1, two.simThreads());
+        assertEquals(-1, two.cpuRatio(), "the calling thread's clock does not see ORT's pool threads");
         assertEquals(result.cycles(), two.cycles());
         assertEquals(result.macs(), two.macs());
         assertTrue(two.deterministic());
