@@ -202,7 +202,7 @@ public final class Golden {
         int floatOps = 0;
         for (Instruction i : p.code()) {
             floatOps += switch (i.op()) {
-                case NOP, LOAD, STORE, CONV, MATMUL, ELTWISE, MAXPOOL, GAVGPOOL, LUT, HALT -> 0;
+                case NOP, LOAD, STORE, CONV, MATMUL, ELTWISE, MAXPOOL, GAVGPOOL, LUT, GATHER, AVGPOOL, SOFTMAX, HALT -> 0;
             };
         }
         TreeSet<String> types = new TreeSet<>();
