@@ -26,7 +26,11 @@ public record GoldenReport(String model, String requant, int toleranceLsb, Refer
      * model's input quantization and its output dequantization, and the types of the tensors that
      * pass between layers.
      */
-    public record NoFloat(int floatOpsBetweenLayers, List<String> interLayerTensorTypes) { }
+    public record NoFloat(int floatOpsBetweenLayers, List<String> interLayerTensorTypes, int softFloatInstructions) {
+        public NoFloat(int floatOpsBetweenLayers, List<String> interLayerTensorTypes) {
+            this(floatOpsBetweenLayers, interLayerTensorTypes, 0);
+        }
+    }
 
     public Comparison comparison(String reference) {
         return comparisons.stream().filter(c -> c.reference().equals(reference)).findFirst().orElse(null);

@@ -64,10 +64,11 @@ public final class ProgramAudit {
      * @param tensorsAudited          distinct activation buffers (by DRAM address) checked: host-visible
      *                                tensors and every buffer a layer instruction reads or writes
      * @param violations              one message per violation, naming the instruction, field or tensor
+     * @param softFloatInstructions   instructions whose integer arithmetic emulates float32 steps (AVGPOOL, SOFTMAX)
      */
     public record Result(int floatOpsBetweenLayers, List<String> interLayerTensorTypes, int instructionsAudited,
                          Map<Unit, Integer> instructionsPerUnit, int descriptorFieldsAudited, long imageBytesAudited,
-                         int tensorsAudited, List<String> violations) {
+                         int tensorsAudited, List<String> violations, int softFloatInstructions) {
         public Result {
             interLayerTensorTypes = List.copyOf(interLayerTensorTypes);
             instructionsPerUnit = java.util.Collections.unmodifiableMap(new EnumMap<>(instructionsPerUnit));
@@ -76,7 +77,7 @@ public final class ProgramAudit {
 
         /** The golden report's {@code noFloat} section. */
         public GoldenReport.NoFloat noFloat() {
-            return new GoldenReport.NoFloat(floatOpsBetweenLayers, interLayerTensorTypes);
+            return new GoldenReport.NoFloat(floatOpsBetweenLayers, interLayerTensorTypes, softFloatInstructions);
         }
     }
 
@@ -143,11 +144,15 @@ public final class ProgramAudit {
                 violations.add("pc " + pc + " (" + i.op() + "): descriptor d" + i.desc() + " does not exist");
                 continue;
             }
+            DType lastRead = null;
             for (Access acc : accesses(i, p.descriptors().get(i.desc()))) {
                 if (acc.addr() < imageEnd) {
                     continue;                              // a constant in the image (weights, a constant Add input)
                 }
                 DType t = acc.type();
+                if (t == null && acc.write() && i.op() == Opcode.GATHER) {
+                    t = lastRead;                          // a byte copy keeps its source's type
+                }
                 if (t == null) {
                     t = produced.get(acc.addr());
                 }
@@ -161,6 +166,8 @@ public final class ProgramAudit {
                 typesAt.computeIfAbsent(acc.addr(), a -> EnumSet.noneOf(DType.class)).add(t);
                 if (acc.write()) {
                     produced.put(acc.addr(), t);
+                } else {
+                    lastRead = t;
                 }
             }
         }
@@ -170,8 +177,12 @@ public final class ProgramAudit {
                 types.add(t.name().toLowerCase());
             }
         }
+        int softFloat = 0;
+        for (Instruction i : p.code()) {
+            softFloat += i.op() == Opcode.AVGPOOL || i.op() == Opcode.SOFTMAX ? 1 : 0;
+        }
         return new Result(violations.size(), new ArrayList<>(types), p.code().size(), perUnit, descriptorFields,
-                p.image().length, typesAt.size(), violations);
+                p.image().length, typesAt.size(), violations, softFloat);
     }
 
     /**
@@ -186,6 +197,8 @@ public final class ProgramAudit {
             case ELTWISE, LUT -> true;          // byte-indexed lookups in compile-time integer tables
             case MAXPOOL -> true;               // comparisons of integer codes
             case GAVGPOOL -> true;              // int32 sum, integer requantization
+            case GATHER -> true;                // strided byte copies, optionally through an integer table
+            case AVGPOOL, SOFTMAX -> true;      // integer arithmetic that emulates ORT's float32 steps (SoftFloat32)
         };
     }
 
@@ -238,6 +251,14 @@ public final class ProgramAudit {
             }
             case LUT -> List.of(new Access(i.a(), null, false),
                     new Access(i.c(), type8(((Descriptor.LutDesc) d).outSigned()), true));
+            // GATHER moves bytes (through an optional byte table); its output type is its source's
+            case GATHER -> List.of(new Access(i.a(), null, false), new Access(i.c(), null, true));
+            case AVGPOOL -> List.of(new Access(i.a(), null, false),
+                    new Access(i.c(), type8(((Descriptor.AvgPoolDesc) d).outSigned()), true));
+            case SOFTMAX -> {
+                Descriptor.SoftmaxDesc sm = (Descriptor.SoftmaxDesc) d;
+                yield List.of(new Access(i.a(), type8(sm.inSigned()), false), new Access(i.c(), type8(sm.outSigned()), true));
+            }
         };
     }
 }

@@ -20,7 +20,8 @@ public sealed interface Descriptor {
     /** The descriptor kinds, with their numeric code in the program file. */
     enum Kind {
         CONV(1, ConvDesc.class), MATMUL(2, MatMulDesc.class), ELTWISE(3, EltwiseDesc.class),
-        POOL(4, PoolDesc.class), GAP(5, GapDesc.class), LUT(6, LutDesc.class);
+        POOL(4, PoolDesc.class), GAP(5, GapDesc.class), LUT(6, LutDesc.class),
+        GATHER(7, GatherDesc.class), AVGPOOL(8, AvgPoolDesc.class), SOFTMAX(9, SoftmaxDesc.class);
 
         public final int code;
         final Class<? extends Descriptor> type;
@@ -206,6 +207,62 @@ public sealed interface Descriptor {
     record LutDesc(int n, int tableAddr, int outSigned) implements Descriptor {
         public LutDesc {
             positive("lut length", n);
+            bool("outSigned", outSigned);
+        }
+    }
+
+    /**
+     * Gather over the 4-D iteration space {@code d0..d3}: element {@code (i0, i1, i2, i3)} reads the
+     * input byte at {@code in + off0[i0] + off1[i1] + off2[i2] + off3[i3]} and writes it (through the
+     * 256-byte table at {@code tableAddr} when {@code useTable} is 1) to
+     * {@code out + i0 * oS0 + i1 * oS1 + i2 * oS2 + i3 * oS3}. The four int32 offset tables lie one
+     * after another at {@code offAddr} ({@code d0 + d1 + d2 + d3} values).
+     */
+    record GatherDesc(int d0, int d1, int d2, int d3, int offAddr, int oS0, int oS1, int oS2, int oS3,
+                      int tableAddr, int useTable) implements Descriptor {
+        public GatherDesc {
+            positive("gather dimensions", d0, d1, d2, d3);
+            bool("useTable", useTable);
+            for (int s : new int[] {oS0, oS1, oS2, oS3}) {
+                if (s < 0) {
+                    throw new IllegalArgumentException("gather output strides must be non-negative");
+                }
+            }
+        }
+
+        public long elements() { return (long) d0 * d1 * d2 * d3; }
+    }
+
+    /**
+     * Average pooling over NCHW codes, as ONNX Runtime's QLinearAveragePool: {@code dqAddr} holds 256
+     * int32 float32 bit patterns, the dequantized value of each input byte; {@code yScaleBits} is the
+     * output scale's float32 bit pattern. Window sums, the division by the element count (the kernel
+     * size when {@code countIncludePad} is 1, else the window clipped to the input), by the scale and
+     * the addition of {@code outZp} are float32 operations emulated in integers.
+     */
+    record AvgPoolDesc(int batch, int c, int inH, int inW, int outH, int outW, int kH, int kW, int strideH,
+                       int strideW, int padTop, int padLeft, int countIncludePad, int dqAddr, int yScaleBits,
+                       int outZp, int outSigned) implements Descriptor {
+        public AvgPoolDesc {
+            positive("avgpool dimensions", batch, c, inH, inW, outH, outW, kH, kW, strideH, strideW);
+            bool("countIncludePad", countIncludePad);
+            bool("outSigned", outSigned);
+            if (padTop < 0 || padLeft < 0) {
+                throw new IllegalArgumentException("pads must be non-negative");
+            }
+        }
+    }
+
+    /**
+     * Softmax over rows of {@code d} codes, as ONNX Runtime's QLinearSoftmax: {@code expAddr} holds 256
+     * int32 float32 bit patterns in ORT's table layout; {@code yScaleBits} is the float32 bit pattern of
+     * {@code floor(1 / y_scale)}.
+     */
+    record SoftmaxDesc(int rows, int d, int expAddr, int yScaleBits, int outZp, int inSigned, int outSigned)
+            implements Descriptor {
+        public SoftmaxDesc {
+            positive("softmax dimensions", rows, d);
+            bool("inSigned", inSigned);
             bool("outSigned", outSigned);
         }
     }

@@ -36,6 +36,27 @@ public enum Opcode {
     GAVGPOOL(0x22, Unit.VECTOR, true, "in", "", "out"),
     /** Elementwise 256-entry table lookup {@code c[i] = T[a[i]]} (requantize, activation functions). */
     LUT(0x23, Unit.VECTOR, true, "in", "", "out"),
+    /**
+     * Strided gather over a 4-D iteration space with an optional 256-entry table:
+     * {@code c[sum i_k * outStride_k] = T[a[sum off_k[i_k]]]}, the per-axis input offsets {@code off_k}
+     * being int32 tables computed at compile time. One instruction covers Transpose, Slice, Split,
+     * nearest Resize and one input of a Concat (written into its slice of the output, requantized
+     * through the table when its parameters differ, as QLinearConcat does).
+     */
+    GATHER(0x24, Unit.VECTOR, true, "in", "", "out"),
+    /**
+     * Average pooling as ONNX Runtime's QLinearAveragePool computes it, reproduced with integer-only
+     * emulation of its float32 steps: a table gives the float32 bits of each dequantized code, then a
+     * sum in window order, a division by the count, by the output scale, the zero point and rounding,
+     * each rounded as IEEE float32 (round to nearest even) by integer arithmetic.
+     */
+    AVGPOOL(0x25, Unit.VECTOR, true, "in", "", "out"),
+    /**
+     * Softmax along the last axis as ONNX Runtime's QLinearSoftmax: a 256-entry table of exponentials
+     * (float32 bits), their float32 sum per row, then {@code round(e * floor(1/ys) / sum) + zp}, every
+     * float32 step emulated with integers.
+     */
+    SOFTMAX(0x26, Unit.VECTOR, true, "in", "", "out"),
     /** Ends the program once every queue has drained. */
     HALT(0x7F, Unit.CONTROL, false, "", "", "");
 

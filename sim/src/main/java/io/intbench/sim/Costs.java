@@ -28,6 +28,12 @@ import io.intbench.isa.Program;
 public final class Costs {
     /** Pipeline depth of the vector unit (cycles from issue to first result). */
     public static final int VECTOR_PIPELINE = 4;
+    /**
+     * Vector operations charged per output for the emulated float32 steps that finish an AVGPOOL or
+     * SOFTMAX output (a divide, a multiply or add, a rounding): an assumed cost of the integer
+     * sequences, not a measurement.
+     */
+    public static final int SOFTFLOAT_OPS_PER_OUTPUT = 4;
 
     private Costs() { }
 
@@ -50,6 +56,20 @@ public final class Costs {
             }
             case ELTWISE -> vector(((EltwiseDesc) p.descriptors().get(i.desc())).elements(), lanes);
             case LUT -> vector(((LutDesc) p.descriptors().get(i.desc())).n(), lanes);
+            case GATHER -> vector(((Descriptor.GatherDesc) p.descriptors().get(i.desc())).elements(), lanes);
+            case AVGPOOL -> {
+                // each window element is one emulated float32 add; the finalising divide/add/round
+                // sequence of each output is charged as SOFTFLOAT_OPS_PER_OUTPUT vector operations
+                Descriptor.AvgPoolDesc d = (Descriptor.AvgPoolDesc) p.descriptors().get(i.desc());
+                long outs = (long) d.batch() * d.c() * d.outH() * d.outW();
+                yield vector(outs * d.kH() * d.kW() + outs * SOFTFLOAT_OPS_PER_OUTPUT, lanes);
+            }
+            case SOFTMAX -> {
+                // max, sum and divide passes over each row, plus the finalising sequence per output
+                Descriptor.SoftmaxDesc d = (Descriptor.SoftmaxDesc) p.descriptors().get(i.desc());
+                long n = (long) d.rows() * d.d();
+                yield vector(3 * n + n * SOFTFLOAT_OPS_PER_OUTPUT, lanes);
+            }
             case MAXPOOL -> {
                 PoolDesc d = (PoolDesc) p.descriptors().get(i.desc());
                 yield vector((long) d.batch() * d.c() * d.outH() * d.outW() * d.kH() * d.kW(), lanes);

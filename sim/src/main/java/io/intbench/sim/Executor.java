@@ -46,6 +46,9 @@ public final class Executor {
                 case MAXPOOL -> Kernels.maxpool(dram, (Descriptor.PoolDesc) desc(p, i, pc), i.a(), i.c());
                 case GAVGPOOL -> Kernels.gap(dram, (Descriptor.GapDesc) desc(p, i, pc), i.a(), i.c());
                 case LUT -> Kernels.lut(dram, (Descriptor.LutDesc) desc(p, i, pc), i.a(), i.c());
+                case GATHER -> Kernels.gather(dram, (Descriptor.GatherDesc) desc(p, i, pc), i.a(), i.c());
+                case AVGPOOL -> Kernels.avgpool(dram, (Descriptor.AvgPoolDesc) desc(p, i, pc), i.a(), i.c());
+                case SOFTMAX -> Kernels.softmax(dram, (Descriptor.SoftmaxDesc) desc(p, i, pc), i.a(), i.c());
             }
         } catch (ArrayIndexOutOfBoundsException e) {
             throw new IntbenchException.SimulationTrap("pc " + pc + " (" + i.op() + "): memory access outside DRAM of "
@@ -63,6 +66,9 @@ public final class Executor {
             case MAXPOOL -> Descriptor.Kind.POOL;
             case GAVGPOOL -> Descriptor.Kind.GAP;
             case LUT -> Descriptor.Kind.LUT;
+            case GATHER -> Descriptor.Kind.GATHER;
+            case AVGPOOL -> Descriptor.Kind.AVGPOOL;
+            case SOFTMAX -> Descriptor.Kind.SOFTMAX;
             default -> throw new IllegalStateException();
         };
         if (Descriptor.Kind.of(d) != want) {

@@ -3,7 +3,10 @@ package io.intbench.sim;
 import io.intbench.isa.Descriptor;
 import io.intbench.isa.Descriptor.ConvDesc;
 import io.intbench.isa.Descriptor.EltwiseDesc;
+import io.intbench.isa.Descriptor.AvgPoolDesc;
 import io.intbench.isa.Descriptor.GapDesc;
+import io.intbench.isa.Descriptor.GatherDesc;
+import io.intbench.isa.Descriptor.SoftmaxDesc;
 import io.intbench.isa.Descriptor.LutDesc;
 import io.intbench.isa.Descriptor.MatMulDesc;
 import io.intbench.isa.Descriptor.PoolDesc;
@@ -202,5 +205,103 @@ public final class Kernels {
         for (int i = 0; i < d.n(); i++) {
             mem[out + i] = mem[t + (mem[in + i] & 0xFF)];
         }
+    }
+
+    /**
+     * GATHER: {@code out[i0*oS0 + i1*oS1 + i2*oS2 + i3*oS3] = T?[in[off0[i0] + off1[i1] + off2[i2] + off3[i3]]]}
+     * with the per-axis offset tables at {@code offAddr}.
+     */
+    public static void gather(byte[] mem, GatherDesc d, int in, int out) {
+        int[] off = readInts(mem, d.offAddr(), d.d0() + d.d1() + d.d2() + d.d3());
+        int b1 = d.d0();
+        int b2 = b1 + d.d1();
+        int b3 = b2 + d.d2();
+        boolean table = d.useTable() == 1;
+        int t = d.tableAddr();
+        for (int i0 = 0; i0 < d.d0(); i0++) {
+            for (int i1 = 0; i1 < d.d1(); i1++) {
+                for (int i2 = 0; i2 < d.d2(); i2++) {
+                    int src = in + off[i0] + off[b1 + i1] + off[b2 + i2];
+                    int dst = out + i0 * d.oS0() + i1 * d.oS1() + i2 * d.oS2();
+                    for (int i3 = 0; i3 < d.d3(); i3++) {
+                        byte v = mem[src + off[b3 + i3]];
+                        mem[dst + i3 * d.oS3()] = table ? mem[t + (v & 0xFF)] : v;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * AVGPOOL, as ONNX Runtime's QLinearAveragePool (onnxruntime/contrib_ops/cpu/quantization/qlinear_pool.cc):
+     * per window, the float32 sum of the dequantized inputs in row-major window order, divided by the
+     * element count, then {@code nearbyintf(y / y_scale + zp)} saturated; every float32 operation is
+     * emulated on bit patterns by {@link SoftFloat32}.
+     */
+    public static void avgpool(byte[] mem, AvgPoolDesc d, int in, int out) {
+        int[] dq = readInts(mem, d.dqAddr(), 256);
+        int zpBits = SoftFloat32.fromInt(d.outZp());
+        int lo = d.outSigned() == 1 ? -128 : 0;
+        int hi = d.outSigned() == 1 ? 127 : 255;
+        int inHW = d.inH() * d.inW();
+        int o = out;
+        for (int nc = 0; nc < d.batch() * d.c(); nc++) {
+            int base = in + nc * inHW;
+            for (int oh = 0; oh < d.outH(); oh++) {
+                int hs = oh * d.strideH() - d.padTop();
+                int he = Math.min(hs + d.kH(), d.inH());
+                hs = Math.max(hs, 0);
+                for (int ow = 0; ow < d.outW(); ow++) {
+                    int ws = ow * d.strideW() - d.padLeft();
+                    int we = Math.min(ws + d.kW(), d.inW());
+                    ws = Math.max(ws, 0);
+                    int sum = 0;
+                    for (int h = hs; h < he; h++) {
+                        for (int w = ws; w < we; w++) {
+                            sum = SoftFloat32.add(sum, dq[mem[base + h * d.inW() + w] & 0xFF]);
+                        }
+                    }
+                    int count = d.countIncludePad() == 1 ? d.kH() * d.kW() : (he - hs) * (we - ws);
+                    int y = SoftFloat32.div(sum, SoftFloat32.fromInt(count));
+                    y = SoftFloat32.add(SoftFloat32.div(y, d.yScaleBits()), zpBits);
+                    mem[o++] = (byte) Math.max(lo, Math.min(hi, SoftFloat32.rint(y)));
+                }
+            }
+        }
+    }
+
+    /**
+     * SOFTMAX, as ONNX Runtime's QLinearSoftmax (onnxruntime/contrib_ops/cpu/quantization/qlinear_softmax.cc):
+     * per row the table is shifted so the row's maximum reads its last entry, the entries are summed in
+     * float32 in order, and each output is {@code nearbyintf(e * yScale / sum) + zp}, capped at 255 as ORT
+     * caps it (for int8 too). A row whose sum is zero is left unwritten, as ORT leaves it.
+     */
+    public static void softmax(byte[] mem, SoftmaxDesc d, int in, int out) {
+        int[] table = readInts(mem, d.expAddr(), 256);
+        boolean signed = d.inSigned() == 1;
+        for (int r = 0; r < d.rows(); r++) {
+            int base = in + r * d.d();
+            int xmax = Integer.MIN_VALUE;
+            for (int i = 0; i < d.d(); i++) {
+                xmax = Math.max(xmax, load8(mem, base + i, signed));
+            }
+            int sum = 0;
+            for (int i = 0; i < d.d(); i++) {
+                sum = SoftFloat32.add(sum, table[softmaxIndex(load8(mem, base + i, signed), xmax, signed)]);
+            }
+            if ((sum & 0x7FFF_FFFF) == 0) {
+                continue;
+            }
+            for (int i = 0; i < d.d(); i++) {
+                int vt = table[softmaxIndex(load8(mem, base + i, signed), xmax, signed)];
+                int q = SoftFloat32.rint(SoftFloat32.div(SoftFloat32.mul(vt, d.yScaleBits()), sum)) + d.outZp();
+                mem[out + r * d.d() + i] = (byte) (q > 255 ? 255 : q);
+            }
+        }
+    }
+
+    /** ORT's table index: {@code x + 255 - max} for uint8, {@code uint8(x + 127 - max)} for int8. */
+    private static int softmaxIndex(int x, int xmax, boolean signed) {
+        return signed ? (x + 127 - xmax) & 0xFF : x + 255 - xmax;
     }
 }

@@ -58,7 +58,17 @@ public final class Lowering {
     }
 
     private record Emitted(QOp op, Opcode opcode, int desc, int constAddr, int constBytes, List<QTensor> actInputs,
-                           QTensor constInput) { }
+                           QTensor constInput, List<Part> parts) {
+        Emitted(QOp op, Opcode opcode, int desc, int constAddr, int constBytes, List<QTensor> actInputs, QTensor constInput) {
+            this(op, opcode, desc, constAddr, constBytes, actInputs, constInput, null);
+        }
+    }
+
+    /**
+     * One GATHER instruction of a layer made of several (a Concat: one per input): it reads {@code in} from
+     * byte {@code inOffset} and writes the output from byte {@code outOffset}.
+     */
+    private record Part(int desc, QTensor in, long inOffset, long outOffset) { }
 
     private Program run() {
         for (QOp op : model.ops()) {
@@ -207,10 +217,177 @@ public final class Lowering {
                 int table = image.putBytes(Tables.unary(u.in(), u.out(), u.f(), u.clampLo(), u.clampHi()));
                 Descriptor.LutDesc d = new Descriptor.LutDesc((int) u.in().elements(), table, b(u.out().signed()));
                 e = new Emitted(op, Opcode.LUT, desc(d), 0, 0, List.of(u.in()), null);
+        } else if (op instanceof QOp.Mul m) {
+                int table = image.putBytes(Tables.mul(m.a(), m.b(), m.out(), m.clampLo(), m.clampHi()));
+                e = eltwise(op, m.a(), m.b(), m.out(), table);
+        } else if (op instanceof QOp.Gather gt) {
+                int table = gt.in().sameParams(gt.out()) ? -1 : image.putBytes(Tables.rescale(gt.in(), gt.out(),
+                        gt.out().type().qmin(), gt.out().type().qmax()));
+                long[] os = gt.out().shape();
+                long[] is = gt.in().shape();
+                long[] ins = cStrides(is);
+                List<Axis> axes = new ArrayList<>();
+                long[] ost = cStrides(os);
+                for (int k = 0; k < os.length; k++) {
+                    int[] off = new int[(int) os[k]];
+                    for (int j = 0; j < off.length; j++) {
+                        off[j] = Math.toIntExact(gt.index()[k][j] * ins[gt.axisOf()[k]]);
+                    }
+                    axes.add(new Axis(off, ost[k]));
+                }
+                Part part = gatherPart(gt.name(), gt.in(), axes, 0, table);
+                e = new Emitted(op, Opcode.GATHER, part.desc(), 0, 0, List.of(gt.in()), null, List.of(part));
+        } else if (op instanceof QOp.Concat cc) {
+                long[] os = cc.out().shape();
+                long[] ost = cStrides(os);
+                List<Part> parts = new ArrayList<>();
+                long at = 0;
+                for (QTensor in : cc.ins()) {
+                    int table = in.sameParams(cc.out()) ? -1 : image.putBytes(Tables.rescale(in, cc.out(),
+                            cc.out().type().qmin(), cc.out().type().qmax()));
+                    long[] is = in.shape();
+                    long[] ins = cStrides(is);
+                    List<Axis> axes = new ArrayList<>();
+                    for (int k = 0; k < is.length; k++) {
+                        int[] off = new int[(int) is[k]];
+                        for (int j = 0; j < off.length; j++) {
+                            off[j] = Math.toIntExact(j * ins[k]);
+                        }
+                        axes.add(new Axis(off, ost[k]));
+                    }
+                    parts.add(gatherPart(cc.name(), in, axes, at * ost[cc.axis()], table));
+                    at += is[cc.axis()];
+                }
+                e = new Emitted(op, Opcode.GATHER, parts.get(0).desc(), 0, 0, cc.ins(), null, parts);
+        } else if (op instanceof QOp.AvgPool ap) {
+                long[] is = ap.in().shape();
+                long[] os = ap.out().shape();
+                int dq = image.putInts(Tables.dequantizeBits(ap.in()));
+                Descriptor.AvgPoolDesc d = new Descriptor.AvgPoolDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3],
+                        (int) os[2], (int) os[3], ap.kernel()[0], ap.kernel()[1], ap.strides()[0], ap.strides()[1],
+                        ap.pads()[0], ap.pads()[1], b(ap.countIncludePad()), dq, Float.floatToRawIntBits(ap.out().scale()),
+                        ap.out().zeroPoint(), b(ap.out().signed()));
+                e = new Emitted(op, Opcode.AVGPOOL, desc(d), 0, 0, List.of(ap.in()), null);
+        } else if (op instanceof QOp.Softmax sm) {
+                long[] is = sm.in().shape();
+                int dlen = (int) is[is.length - 1];
+                int rows = (int) (sm.in().elements() / dlen);
+                int exp = image.putInts(Tables.softmaxExp(sm.in().scale(), dlen, sm.in().signed()));
+                Descriptor.SoftmaxDesc d = new Descriptor.SoftmaxDesc(rows, dlen, exp, Tables.softmaxScaleBits(sm.out().scale()),
+                        sm.out().zeroPoint(), b(sm.in().signed()), b(sm.out().signed()));
+                e = new Emitted(op, Opcode.SOFTMAX, desc(d), 0, 0, List.of(sm.in()), null);
         } else {
             throw new IllegalStateException("aliases emit nothing");
         }
-        return new Emitted(e.op(), e.opcode(), e.desc(), start, image.size() - start, e.actInputs(), e.constInput());
+        return new Emitted(e.op(), e.opcode(), e.desc(), start, image.size() - start, e.actInputs(), e.constInput(), e.parts());
+    }
+
+    /** ELTWISE through a 65,536-entry table, with numpy broadcasting; constant operands go to the image. */
+    private Emitted eltwise(QOp op, QTensor a, QTensor bT, QTensor out, int table) {
+        QTensor constIn = null;
+        List<QTensor> actIn = new ArrayList<>();
+        for (QTensor t : List.of(a, bT)) {
+            if (t.constant() != null) {
+                image.align();
+                addr.put(t.name(), image.putBytes(t.constant()));
+                constIn = t;
+            } else {
+                actIn.add(t);
+            }
+        }
+        long[] os = out.shape();
+        if (os.length > 4) {
+            throw new IntbenchException.UnsupportedModel("layer " + op.name() + ": " + op.kind() + " of rank " + os.length + " (at most 4)");
+        }
+        long[] o4 = pad4(os);
+        int[] sa = strides4(a.shape(), o4, op.name());
+        int[] sb = strides4(bT.shape(), o4, op.name());
+        Descriptor.EltwiseDesc d = new Descriptor.EltwiseDesc((int) o4[0], (int) o4[1], (int) o4[2], (int) o4[3],
+                sa[0], sa[1], sa[2], sa[3], sb[0], sb[1], sb[2], sb[3], table, b(out.signed()));
+        return new Emitted(op, Opcode.ELTWISE, desc(d), 0, 0, actIn, constIn);
+    }
+
+    /** One output axis of a gather: the input element offset for each output index, and the output stride. */
+    private record Axis(int[] off, long outStride) { }
+
+    private static long[] cStrides(long[] shape) {
+        long[] st = new long[shape.length];
+        long s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            st[i] = s;
+            s *= shape[i];
+        }
+        return st;
+    }
+
+    /**
+     * A GATHER descriptor for the given output axes: axes of size 1 fold into the input base offset; while
+     * more than four remain, two adjacent axes that are contiguous in the output merge into one (their
+     * offset tables combine, so any input pattern stays expressible).
+     */
+    private Part gatherPart(String layer, QTensor in, List<Axis> axesIn, long outOffset, int table) {
+        long base = 0;
+        List<Axis> axes = new ArrayList<>();
+        for (Axis a : axesIn) {
+            if (a.off().length == 1) {
+                base += a.off()[0];
+            } else {
+                axes.add(a);
+            }
+        }
+        while (axes.size() > 4) {
+            int best = -1;
+            long bestSize = Long.MAX_VALUE;
+            for (int k = 0; k + 1 < axes.size(); k++) {
+                Axis x = axes.get(k);
+                Axis y = axes.get(k + 1);
+                long size = (long) x.off().length * y.off().length;
+                if (x.outStride() == y.outStride() * y.off().length && size < bestSize) {
+                    best = k;
+                    bestSize = size;
+                }
+            }
+            if (best < 0 || bestSize > Integer.MAX_VALUE / 8) {
+                throw new IntbenchException.UnsupportedModel("layer " + layer + ": a data movement over " + axes.size()
+                        + " non-contiguous axes (GATHER has 4)");
+            }
+            Axis x = axes.get(best);
+            Axis y = axes.get(best + 1);
+            int[] off = new int[(int) bestSize];
+            for (int i = 0; i < x.off().length; i++) {
+                for (int j = 0; j < y.off().length; j++) {
+                    off[i * y.off().length + j] = x.off()[i] + y.off()[j];
+                }
+            }
+            axes.set(best, new Axis(off, y.outStride()));
+            axes.remove(best + 1);
+        }
+        while (axes.size() < 4) {
+            axes.add(0, new Axis(new int[] {0}, 0));
+        }
+        // the input base offset goes into the first axis's table, so the instruction's input operand is the
+        // tensor's own address (what a reader of the program, e.g. per-layer teacher forcing, expects)
+        int[] first = axes.get(0).off().clone();
+        for (int i = 0; i < first.length; i++) {
+            first[i] = Math.toIntExact(first[i] + base);
+        }
+        axes.set(0, new Axis(first, axes.get(0).outStride()));
+        int total = 0;
+        for (Axis a : axes) {
+            total += a.off().length;
+        }
+        int[] offs = new int[total];
+        int at = 0;
+        for (Axis a : axes) {
+            System.arraycopy(a.off(), 0, offs, at, a.off().length);
+            at += a.off().length;
+        }
+        int offAddr = image.putInts(offs);
+        Descriptor.GatherDesc d = new Descriptor.GatherDesc(axes.get(0).off().length, axes.get(1).off().length,
+                axes.get(2).off().length, axes.get(3).off().length, offAddr, Math.toIntExact(axes.get(0).outStride()),
+                Math.toIntExact(axes.get(1).outStride()), Math.toIntExact(axes.get(2).outStride()),
+                Math.toIntExact(axes.get(3).outStride()), Math.max(table, 0), table >= 0 ? 1 : 0);
+        return new Part(desc(d), in, 0, outOffset);
     }
 
     private static long[] pad4(long[] s) {
@@ -294,14 +471,34 @@ public final class Lowering {
             int deps = (i == 0 && layer > 0 ? Instruction.POP_NEXT : 0) | (i == ins.size() - 1 ? Instruction.PUSH_NEXT : 0);
             add(Instruction.of(Opcode.LOAD, deps, addrOf(ins.get(i)), (int) ins.get(i).elements(), 0), layer);
         }
+        if (e.parts() != null) {
+            // the parts write disjoint slices; the one writing the output's first byte goes last, so the
+            // instruction whose output operand is the tensor's address completes the tensor
+            List<Part> parts = new ArrayList<>(e.parts());
+            parts.sort(java.util.Comparator.comparingLong(Part::outOffset).reversed());
+            for (int i = 0; i < parts.size(); i++) {
+                Part p = parts.get(i);
+                int deps = (i == 0 ? Instruction.POP_PREV : 0) | (i == parts.size() - 1 ? Instruction.PUSH_NEXT : 0);
+                add(Instruction.withDesc(Opcode.GATHER, deps, p.desc(), Math.toIntExact(addrOf(p.in()) + p.inOffset()), 0,
+                        Math.toIntExact(addrOf(op.out()) + p.outOffset())), layer);
+            }
+            int out = addrOf(op.out());
+            add(Instruction.of(Opcode.STORE, Instruction.POP_PREV | (last ? 0 : Instruction.PUSH_PREV), out,
+                    (int) op.out().elements(), 0), layer);
+            if (!last) {
+                add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
+            }
+            return;
+        }
         int a = addrOf(ins.get(0));
         int bOperand = 0;
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
             bOperand = e.constAddr();
         } else if (e.opcode() == Opcode.ELTWISE) {
-            QOp.Add add = (QOp.Add) op;
-            a = add.a().constant() != null ? addr.get(add.a().name()) : addrOf(add.a());
-            bOperand = add.b().constant() != null ? addr.get(add.b().name()) : addrOf(add.b());
+            QTensor ta = op.inputs().get(0);
+            QTensor tb = op.inputs().get(1);
+            a = ta.constant() != null ? addr.get(ta.name()) : addrOf(ta);
+            bOperand = tb.constant() != null ? addr.get(tb.name()) : addrOf(tb);
         }
         int out = addrOf(op.out());
         add(Instruction.withDesc(e.opcode(), Instruction.POP_PREV | Instruction.PUSH_NEXT, e.desc(), a, bOperand, out), layer);

@@ -52,6 +52,8 @@ public final class Matcher {
             "QLinearGlobalAveragePool", "QLinearMul", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu",
             "QLinearAveragePool", "QLinearSoftmax");
     private static final Set<String> VIEW_OPS = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze");
+    /** Ops that only move elements: a gather on codes. */
+    private static final Set<String> MOVE_OPS = Set.of("Transpose", "Slice", "Split", "Resize");
 
     private QModel run() {
         refuseIfNotStaticallyQuantized();
@@ -153,6 +155,28 @@ public final class Matcher {
             qlinearAdd(n);
         } else if (op.equals("QLinearGlobalAveragePool")) {
             qlinearGap(n);
+        } else if (op.equals("QLinearMul")) {
+            qlinearMul(n);
+        } else if (op.equals("QLinearConcat")) {
+            qlinearConcat(n);
+        } else if (op.equals("QLinearSigmoid") || op.equals("QLinearLeakyRelu")) {
+            qlinearLookup(n);
+        } else if (op.equals("QLinearAveragePool")) {
+            qlinearAvgPool(n);
+        } else if (op.equals("QLinearSoftmax")) {
+            qlinearSoftmax(n);
+        } else if (MOVE_OPS.contains(op) && isQuantInput(n.input(0)) && native_.get(n.input(0)) != null) {
+            // Transpose / Slice / Split / nearest Resize directly on codes (QOperator format): exact
+            QTensor in = nativeView(n.input(0));
+            for (int i = 0; i < n.outputs().size(); i++) {
+                String o = n.outputs().get(i);
+                if (o.isEmpty()) {
+                    continue;
+                }
+                QTensor out = define(o, in.type(), in.scale(), in.zeroPoint());
+                ops.add(gatherOp(n, i, in, out, List.of(n.name())));
+            }
+            covered.add(n);
         } else if (op.equals("MaxPool") && isQuantInput(n.input(0))) {
             // MaxPool directly on integer codes (QOperator format)
             QTensor in = nativeView(n.input(0));
@@ -244,6 +268,39 @@ public final class Matcher {
             // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
             case "Add" -> ops.add(new QOp.Add(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
                     define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
+            // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
+            case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
+                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
+            // DQ(x1), DQ(x2), ... -> Concat -> Q : QLinearConcat
+            case "Concat" -> {
+                noClamp(lo, hi, t, "Concat");
+                List<QTensor> ins = new ArrayList<>();
+                for (String i : p.inputs()) {
+                    ins.add(activation(dq(i, p)));
+                }
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                int axis = (int) p.attrInt("axis", 0);
+                ops.add(new QOp.Concat(p.name(), nodes, ins, out, axis < 0 ? axis + out.shape().length : axis));
+            }
+            // DQ(x) -> Transpose | Slice | Split | Resize(nearest) -> Q : a gather (requantizing if parameters differ)
+            case "Transpose", "Slice", "Split", "Resize" -> {
+                noClamp(lo, hi, t, p.opType());
+                QTensor in = activation(dq(p.input(0), p));
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                ops.add(gatherOp(p, p.outputs().indexOf(x), in, out, nodes));
+            }
+            // DQ(x) -> AveragePool -> Q : QLinearAveragePool
+            case "AveragePool" -> {
+                noClamp(lo, hi, t, "AveragePool");
+                QTensor in = activation(dq(p.input(0), p));
+                ops.add(avgPool(p, in, define(outName, t, qp.scales[0], qp.zps[0]), nodes));
+            }
+            // DQ(x) -> Softmax -> Q : QLinearSoftmax
+            case "Softmax" -> {
+                noClamp(lo, hi, t, "Softmax");
+                QTensor in = activation(dq(p.input(0), p));
+                ops.add(softmax(p, in, define(outName, t, qp.scales[0], qp.zps[0]), nodes));
+            }
             // DQ(x) -> MaxPool -> Q
             case "MaxPool" -> {
                 QTensor in = activation(dq(p.input(0), p));
@@ -363,7 +420,133 @@ public final class Matcher {
         ops.add(new QOp.GlobalAvgPool(n.name(), List.of(n.name()), in, define(n.outputs().get(0), y.type, y.scales[0], y.zps[0])));
     }
 
+    /** QLinearMul(A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp) (com.microsoft) */
+    private void qlinearMul(Node n) {
+        QTensor a = g.isConstant(n.input(0)) ? constOperand(n, 0, 1, 2) : view(n.input(0), n, 1, 2);
+        QTensor b = g.isConstant(n.input(3)) ? constOperand(n, 3, 4, 5) : view(n.input(3), n, 4, 5);
+        QuantParams c = quantParams(n, 6, 7, "C");
+        QTensor out = define(n.outputs().get(0), c.type, c.scales[0], c.zps[0]);
+        covered.add(n);
+        ops.add(new QOp.Mul(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax()));
+    }
+
+    /** QLinearConcat(Y_scale, Y_zp, X1, X1_scale, X1_zp, ...) (com.microsoft) */
+    private void qlinearConcat(Node n) {
+        QuantParams y = quantParams(n, 0, 1, "Y");
+        List<QTensor> ins = new ArrayList<>();
+        for (int i = 2; i + 2 < n.inputCount(); i += 3) {
+            ins.add(view(n.input(i), n, i + 1, i + 2));
+        }
+        QTensor out = define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]);
+        int axis = (int) n.attrInt("axis", 0);
+        covered.add(n);
+        ops.add(new QOp.Concat(n.name(), List.of(n.name()), ins, out, axis < 0 ? axis + out.shape().length : axis));
+    }
+
+    /**
+     * QLinearSigmoid / QLinearLeakyRelu(X, X_scale, X_zp, Y_scale, Y_zp) (com.microsoft): ORT builds a
+     * 256-entry table by dequantizing, applying the float function and quantizing
+     * (onnxruntime/contrib_ops/cpu/quantization/qlinear_lookup_table.cc); so does the compiler.
+     */
+    private void qlinearLookup(Node n) {
+        QTensor in = view(n.input(0), n, 1, 2);
+        QuantParams y = quantParams(n, 3, 4, "Y");
+        QTensor out = define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]);
+        covered.add(n);
+        String f = n.opType().substring("QLinear".length());
+        ops.add(new QOp.Unary(n.name(), List.of(n.name()), in, out, f, UnaryFunctions.of(n), out.type().qmin(), out.type().qmax()));
+    }
+
+    /** QLinearAveragePool(X, x_scale, x_zp, y_scale, y_zp) (com.microsoft), NCHW */
+    private void qlinearAvgPool(Node n) {
+        if (n.attrInt("channels_last", 0) != 0) {
+            throw new Unsupported("channels_last=1 is not supported");
+        }
+        QTensor in = view(n.input(0), n, 1, 2);
+        QuantParams y = quantParams(n, 3, 4, "y");
+        covered.add(n);
+        ops.add(avgPool(n, in, define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]), List.of(n.name())));
+    }
+
+    /** QLinearSoftmax(X, X_scale, X_zp, Y_scale, Y_zp) (com.microsoft) */
+    private void qlinearSoftmax(Node n) {
+        QTensor in = view(n.input(0), n, 1, 2);
+        QuantParams y = quantParams(n, 3, 4, "Y");
+        covered.add(n);
+        ops.add(softmax(n, in, define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]), List.of(n.name())));
+    }
+
     // ----- op builders ----------------------------------------------------------------------------
+
+    private static void noClamp(int lo, int hi, DType t, String op) {
+        if (lo > t.qmin() || hi < t.qmax()) {
+            throw new Unsupported("Relu/Clip after " + op + " is not supported");
+        }
+    }
+
+    /** Output {@code which} of a data-movement node as a gather from {@code in} into {@code out}. */
+    private QOp gatherOp(Node n, int which, QTensor in, QTensor out, List<String> nodes) {
+        long[] is = in.shape();
+        long[] os = out.shape();
+        DataMovement.Map m;
+        try {
+            m = switch (n.opType()) {
+                case "Transpose" -> DataMovement.transpose(n, is, os);
+                case "Slice" -> DataMovement.slice(g, n, is, os);
+                case "Split" -> DataMovement.split(g, n, which, is);
+                case "Resize" -> DataMovement.resize(g, n, is, os);
+                default -> throw new IllegalStateException(n.opType());
+            };
+        } catch (DataMovement.Refused r) {
+            throw new Unsupported(r.getMessage());
+        }
+        return new QOp.Gather(n.name() + (which > 0 ? "#" + which : ""), nodes, in, out, n.opType(), m.axisOf(), m.index());
+    }
+
+    /**
+     * AveragePool (2-D, NCHW). A window covering the whole unpadded input is computed by ORT's
+     * QLinearAveragePool as a global average pool (its {@code fallback_to_global}), integer sum and
+     * shared requantizer; so is it here.
+     */
+    private QOp avgPool(Node n, QTensor in, QTensor out, List<String> nodes) {
+        if (in.shape().length != 4) {
+            throw new Unsupported("only 2-D average pooling (NCHW) is supported");
+        }
+        int[] kernel = ints(n.attrInts("kernel_shape", null));
+        int[] strides = ints(n.attrInts("strides", new long[] {1, 1}));
+        long[] dl = n.attrInts("dilations", new long[] {1, 1});
+        if (dl[0] != 1 || dl[1] != 1) {
+            throw new Unsupported("AveragePool with dilations is not supported");
+        }
+        int[] pads = pads(n, in.shape(), out.shape(), kernel, strides, new int[] {1, 1});
+        long[] allPads = n.attrInts("pads", new long[] {0, 0, 0, 0});
+        boolean noPads = n.attrString("auto_pad", "NOTSET").equals("NOTSET") || n.attrString("auto_pad", "NOTSET").equals("VALID")
+                ? Arrays.stream(allPads).allMatch(v -> v == 0) : pads[0] == 0 && pads[1] == 0;
+        if (noPads && kernel[0] == in.shape()[2] && kernel[1] == in.shape()[3]) {
+            return new QOp.GlobalAvgPool(n.name(), nodes, in, out);
+        }
+        return new QOp.AvgPool(n.name(), nodes, in, out, kernel, strides, pads, n.attrInt("count_include_pad", 0) != 0);
+    }
+
+    /** Softmax whose reduction runs over the innermost elements: the last axis (opset 13+) or axis..end (before). */
+    private QOp softmax(Node n, QTensor in, QTensor out, List<String> nodes) {
+        long[] s = in.shape();
+        int opset = n.opType().equals("QLinearSoftmax") ? (int) n.attrInt("opset", 13) : n.opset();
+        int axis = (int) n.attrInt("axis", opset < 13 ? 1 : -1);
+        if (axis < 0) {
+            axis += s.length;
+        }
+        long d = 1;
+        for (int i = axis; i < s.length; i++) {
+            d *= s[i];
+        }
+        if (opset >= 13 && axis != s.length - 1) {
+            throw new Unsupported("Softmax along axis " + axis + " of a rank-" + s.length + " tensor (only the last axis)");
+        }
+        long[] flat = {in.elements() / d, d};
+        QTensor in2 = new QTensor(in.name(), in.type(), flat, in.scale(), in.zeroPoint());
+        return new QOp.Softmax(n.name(), nodes, in2, out);
+    }
 
     private QOp.Conv conv(Node n, QTensor in, Weights w, String biasName, QTensor out, int lo, int hi, List<String> nodes) {
         if (in.shape().length != 4) {

@@ -12,7 +12,9 @@ final class UnaryFunctions {
     private UnaryFunctions() { }
 
     static DoubleUnaryOperator of(Node n) {
-        return switch (n.opType()) {
+        // QLinearSigmoid / QLinearLeakyRelu (com.microsoft) tabulate the same float functions
+        String op = n.opType().startsWith("QLinear") ? n.opType().substring("QLinear".length()) : n.opType();
+        return switch (op) {
             case "Tanh" -> Math::tanh;
             case "Sigmoid" -> x -> 1.0 / (1.0 + Math.exp(-x));
             case "Exp" -> Math::exp;

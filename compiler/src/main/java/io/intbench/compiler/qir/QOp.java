@@ -99,4 +99,50 @@ public sealed interface QOp {
 
         public String kind() { return "Reshape"; }
     }
+
+    /** Elementwise multiply of two quantized tensors (numpy broadcasting), as ORT's QLinearMul. */
+    record Mul(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi)
+            implements QOp {
+        public List<QTensor> inputs() { return List.of(a, b); }
+
+        public String kind() { return "QLinearMul"; }
+    }
+
+    /**
+     * Concatenation along {@code axis}, as ORT's QLinearConcat: each input is copied into its slice of
+     * the output, through a requantization table when its parameters differ from the output's.
+     */
+    record Concat(String name, List<String> nodes, List<QTensor> ins, QTensor out, int axis) implements QOp {
+        public List<QTensor> inputs() { return ins; }
+
+        public String kind() { return "QLinearConcat"; }
+    }
+
+    /**
+     * A data movement on codes: output element {@code (j_0, .., j_r-1)} reads the input element whose
+     * index along input axis {@code axisOf[k]} is {@code index[k][j_k]} (Transpose permutes axes, Slice
+     * and Split pick strided ranges, nearest Resize repeats indices). Exact on codes; when input and output
+     * parameters differ the codes pass through a requantization table (a Q(DQ(x)) pair folded in).
+     */
+    record Gather(String name, List<String> nodes, QTensor in, QTensor out, String op, int[] axisOf, int[][] index)
+            implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return op; }
+    }
+
+    /** Average pooling as ORT's QLinearAveragePool (2-D, NCHW). */
+    record AvgPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
+                   boolean countIncludePad) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "QLinearAveragePool"; }
+    }
+
+    /** Softmax along the last axis as ORT's QLinearSoftmax; {@code opset} decides ORT's reduction length. */
+    record Softmax(String name, List<String> nodes, QTensor in, QTensor out) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "QLinearSoftmax"; }
+    }
 }

@@ -98,4 +98,58 @@ public final class Tables {
         }
         return t;
     }
+
+    /**
+     * 65,536-entry table {@code T[byte(a) << 8 | byte(b)]} reproducing ONNX Runtime's QLinearMul on x86
+     * (onnxruntime/core/mlas/lib/qlmul.cpp, SSE2/AVX2 path): the integer product
+     * {@code (a - za) * (b - zb)} converted to float32, multiplied by the float32 ratio
+     * {@code sa * sb / sc} (evaluated left to right), plus {@code zc} as a float, rounded to nearest even
+     * and saturated (the NUMERICS notes' formula; exact on the HardSwish model's QLinearMul); a fused Relu/Clip then clamps to {@code [lo, hi]}.
+     */
+    public static byte[] mul(QTensor a, QTensor b, QTensor c, int lo, int hi) {
+        float ratio = a.scale() * b.scale() / c.scale();
+        float zc = (float) c.zeroPoint();
+        byte[] t = new byte[65536];
+        for (int ia = 0; ia < 256; ia++) {
+            int va = code(ia, a.type()) - a.zeroPoint();
+            for (int ib = 0; ib < 256; ib++) {
+                int vb = code(ib, b.type()) - b.zeroPoint();
+                float r = (float) (va * vb) * ratio + zc;
+                int q = (int) Math.max(c.type().qmin(), Math.min(c.type().qmax(), Math.rint(r)));
+                t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
+            }
+        }
+        return t;
+    }
+
+    /** 256 float32 bit patterns {@code T[byte(x)] = bits(x_scale * (x - zp))}, ORT's dequantization table. */
+    public static int[] dequantizeBits(QTensor in) {
+        int[] t = new int[256];
+        for (int i = 0; i < 256; i++) {
+            t[i] = Float.floatToRawIntBits(in.scale() * (float) (code(i, in.type()) - in.zeroPoint()));
+        }
+        return t;
+    }
+
+    /**
+     * ONNX Runtime's QLinearSoftmax exponential table (onnxruntime/contrib_ops/cpu/quantization/qlinear_softmax.cc,
+     * {@code QlinearBuildLookupTableUint32} with float entries): {@code bit_shift = max(0, log(FLT_MAX / D) - 5) / x_scale},
+     * entry {@code i} = {@code (float) exp((i - 255 + bit_shift) * x_scale)}, stored at byte {@code i} for uint8
+     * and at byte {@code uint8(i - 128)} for int8. As float32 bit patterns.
+     */
+    public static int[] softmaxExp(float xScale, long reduceLen, boolean signed) {
+        float quotient = Float.MAX_VALUE / (float) reduceLen;
+        double bitShift = Math.max(0.0, Math.log(quotient) - 5) / xScale;
+        int[] t = new int[256];
+        for (int i = 0; i < 256; i++) {
+            double e = Math.exp((i - 255 + bitShift) * (double) xScale);
+            t[(signed ? i - 128 : i) & 0xFF] = Float.floatToRawIntBits((float) e);
+        }
+        return t;
+    }
+
+    /** {@code floor(1 / y_scale)} in float32, QLinearSoftmax's output multiplier, as bits. */
+    public static int softmaxScaleBits(float yScale) {
+        return Float.floatToRawIntBits((float) Math.floor(1.0f / yScale));
+    }
 }

@@ -1,0 +1,195 @@
+package io.intbench.compiler.match;
+
+import io.intbench.compiler.graph.Graph;
+import io.intbench.compiler.graph.Node;
+import io.intbench.compiler.graph.Tensor;
+
+/**
+ * Index maps of the ops that only move elements (Transpose, Slice, Split, nearest Resize), computed at
+ * compile time: for each output axis {@code k}, the input axis it walks ({@code axisOf[k]}) and the
+ * input index of every output index ({@code index[k][j]}). They are exact on quantized codes, so the
+ * run time is a gather (see {@link io.intbench.compiler.qir.QOp.Gather}).
+ */
+final class DataMovement {
+    private DataMovement() { }
+
+    /** An index map; {@code axisOf[k]} is the input axis output axis {@code k} reads. */
+    record Map(int[] axisOf, int[][] index) { }
+
+    /** Thrown for an attribute combination the map cannot express; the matcher reports it on the node. */
+    static final class Refused extends RuntimeException {
+        Refused(String m) {
+            super(m);
+        }
+    }
+
+    private static int[][] identity(long[] out) {
+        int[][] idx = new int[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            idx[k] = new int[(int) out[k]];
+            for (int j = 0; j < idx[k].length; j++) {
+                idx[k][j] = j;
+            }
+        }
+        return idx;
+    }
+
+    private static int[] axes(int r) {
+        int[] a = new int[r];
+        for (int i = 0; i < r; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+
+    /** Transpose: output axis k is input axis perm[k] (default: reversed). */
+    static Map transpose(Node n, long[] in, long[] out) {
+        long[] p = n.attrInts("perm", null);
+        int r = in.length;
+        int[] perm = new int[r];
+        for (int k = 0; k < r; k++) {
+            perm[k] = p == null ? r - 1 - k : (int) (p[k] < 0 ? p[k] + r : p[k]);
+        }
+        return new Map(perm, identity(out));
+    }
+
+    /** Slice (opset 1-9 attributes, 10+ constant inputs): index = start + j * step along each sliced axis. */
+    static Map slice(Graph g, Node n, long[] in, long[] out) {
+        long[] starts;
+        long[] axesL;
+        long[] steps = null;
+        if (n.opset() < 10) {
+            starts = n.attrInts("starts", null);
+            axesL = n.attrInts("axes", null);
+        } else {
+            starts = constInts(g, n, 1);
+            axesL = n.inputCount() > 3 && !n.input(3).isEmpty() ? constInts(g, n, 3) : null;
+            steps = n.inputCount() > 4 && !n.input(4).isEmpty() ? constInts(g, n, 4) : null;
+        }
+        if (starts == null) {
+            throw new Refused("Slice without starts");
+        }
+        int[][] idx = identity(out);
+        for (int i = 0; i < starts.length; i++) {
+            int ax = axesL == null ? i : (int) (axesL[i] < 0 ? axesL[i] + in.length : axesL[i]);
+            long dim = in[ax];
+            long step = steps == null ? 1 : steps[i];
+            long st = starts[i];
+            if (st < 0) {
+                st += dim;
+            }
+            st = step > 0 ? Math.max(0, Math.min(dim, st)) : Math.max(-1, Math.min(dim - 1, st));
+            for (int j = 0; j < idx[ax].length; j++) {
+                idx[ax][j] = (int) (st + j * step);
+            }
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    /** Output {@code which} of a Split: the range along the axis after the earlier outputs. */
+    static Map split(Graph g, Node n, int which, long[] in) {
+        int ax = (int) n.attrInt("axis", 0);
+        if (ax < 0) {
+            ax += in.length;
+        }
+        long start = 0;
+        for (int i = 0; i < which; i++) {
+            long[] s = g.valueInfo(n.output(i)).shape();
+            if (s == null) {
+                throw new Refused("the shape of Split output '" + n.output(i) + "' is unknown");
+            }
+            start += s[ax];
+        }
+        long[] out = g.valueInfo(n.output(which)).shape();
+        int[][] idx = identity(out);
+        for (int j = 0; j < idx[ax].length; j++) {
+            idx[ax][j] = (int) (start + j);
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    /**
+     * Resize with mode nearest, as ONNX Runtime computes the source index (onnxruntime/core/providers/cpu/tensor/upsamplebase.h):
+     * the output coordinate mapped back to the input in float32 by the coordinate transformation mode,
+     * rounded by the nearest mode, clamped to the input.
+     */
+    static Map resize(Graph g, Node n, long[] in, long[] out) {
+        String mode = n.attrString("mode", "nearest");
+        if (!mode.equals("nearest")) {
+            throw new Refused("Resize mode '" + mode + "' computes new values (only nearest is exact on codes)");
+        }
+        String ctm = n.attrString("coordinate_transformation_mode", "half_pixel");
+        String nm = n.attrString("nearest_mode", "round_prefer_floor");
+        if (n.opset() < 11) {
+            ctm = "asymmetric";
+            nm = "floor";
+        }
+        float[] scales = new float[in.length];
+        float[] given = null;
+        int scalesInput = n.opset() < 11 ? 1 : 2;
+        if (n.inputCount() > scalesInput && !n.input(scalesInput).isEmpty() && g.isConstant(n.input(scalesInput))
+                && g.constant(n.input(scalesInput)).size() > 0) {
+            given = g.constant(n.input(scalesInput)).toFloats();
+        }
+        if (n.hasAttr("axes")) {
+            throw new Refused("Resize with the axes attribute is not supported");
+        }
+        if (!n.attrString("keep_aspect_ratio_policy", "stretch").equals("stretch")) {
+            throw new Refused("Resize keep_aspect_ratio_policy other than stretch is not supported");
+        }
+        for (int k = 0; k < in.length; k++) {
+            scales[k] = given != null ? given[k] : (float) out[k] / (float) in[k];
+        }
+        int[][] idx = new int[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            idx[k] = new int[(int) out[k]];
+            for (int j = 0; j < idx[k].length; j++) {
+                float x = original(ctm, j, scales[k], out[k], in[k]);
+                long v = nearest(nm, x);
+                idx[k][j] = (int) Math.max(0, Math.min(in[k] - 1, v));
+            }
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    private static float original(String ctm, int x, float scale, long outLen, long inLen) {
+        return switch (ctm) {
+            case "half_pixel" -> (x + 0.5f) / scale - 0.5f;
+            case "asymmetric" -> x / scale;
+            case "pytorch_half_pixel" -> outLen > 1 ? (x + 0.5f) / scale - 0.5f : 0f;
+            case "tf_half_pixel_for_nn" -> (x + 0.5f) / scale;
+            case "align_corners" -> outLen == 1 ? 0f : x * (float) (inLen - 1) / (float) (outLen - 1);
+            case "half_pixel_symmetric" -> {
+                float adjustment = (float) outLen / (scale * (float) inLen);
+                float center = (float) inLen / 2f;
+                float offset = center * (1f - adjustment);
+                yield offset + (x + 0.5f) / scale - 0.5f;
+            }
+            default -> throw new Refused("Resize coordinate_transformation_mode '" + ctm + "' is not supported for nearest");
+        };
+    }
+
+    private static long nearest(String nm, float x) {
+        return switch (nm) {
+            case "round_prefer_floor" -> x == (float) (long) x + 0.5f ? (long) x : Math.round((double) x);
+            case "round_prefer_ceil" -> (long) roundHalfAway(x);
+            case "floor" -> (long) Math.floor(x);
+            case "ceil" -> (long) Math.ceil(x);
+            default -> throw new Refused("Resize nearest_mode '" + nm + "' is not supported");
+        };
+    }
+
+    /** C's {@code std::round}: halves away from zero. */
+    private static double roundHalfAway(float x) {
+        return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+    }
+
+    private static long[] constInts(Graph g, Node n, int i) {
+        String t = n.input(i);
+        if (!g.isConstant(t)) {
+            throw new Refused("input '" + t + "' of " + n.opType() + " is not a constant");
+        }
+        Tensor c = g.constant(t);
+        return c.toLongs();
+    }
+}
