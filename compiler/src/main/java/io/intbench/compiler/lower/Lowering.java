@@ -168,9 +168,11 @@ public final class Lowering {
                         m.out().zeroPoint(), m.clampLo(), m.clampHi());
                 e = new Emitted(op, Opcode.MATMUL, desc(d), w, 0, List.of(m.in()), null);
         } else if (op instanceof QOp.Add a) {
-                boolean scalarA = a.a().elements() == 1 && a.out().elements() > 1;
-                boolean scalarB = a.b().elements() == 1 && a.out().elements() > 1;
-                int table = image.putBytes(Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.clampLo(), a.clampHi()));
+                // ORT's broadcaster hands its kernel one span at a time; an operand constant along the
+                // innermost dimension is a scalar per span and takes the kernel's scalar path
+                boolean scalarB = spanScalar(a.b().shape(), a.out().shape());
+                boolean scalarA = !scalarB && spanScalar(a.a().shape(), a.out().shape());
+                int table = image.putBytes(Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.qdq(), a.clampLo(), a.clampHi()));
                 QTensor constIn = null;
                 List<QTensor> actIn = new ArrayList<>();
                 for (QTensor t : List.of(a.a(), a.b())) {
@@ -388,6 +390,22 @@ public final class Lowering {
                 Math.toIntExact(axes.get(1).outStride()), Math.toIntExact(axes.get(2).outStride()),
                 Math.toIntExact(axes.get(3).outStride()), Math.max(table, 0), table >= 0 ? 1 : 0);
         return new Part(desc(d), in, 0, outOffset);
+    }
+
+    /** True when an operand of shape {@code s} is a single value along the innermost dimension of {@code out}. */
+    private static boolean spanScalar(long[] s, long[] out) {
+        long n = 1;
+        for (long d : s) {
+            n *= d;
+        }
+        long outN = 1;
+        for (long d : out) {
+            outN *= d;
+        }
+        if (outN <= 1) {
+            return false;
+        }
+        return n == 1 || (s.length > 0 && s[s.length - 1] == 1 && out[out.length - 1] > 1);
     }
 
     private static long[] pad4(long[] s) {

@@ -267,7 +267,7 @@ public final class Matcher {
             case "MatMul" -> ops.add(matmul(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
             // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
             case "Add" -> ops.add(new QOp.Add(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
-                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
+                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, true));
             // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
             case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
                     define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
@@ -406,7 +406,7 @@ public final class Matcher {
         QuantParams c = quantParams(n, 6, 7, "C");
         QTensor out = define(n.outputs().get(0), c.type, c.scales[0], c.zps[0]);
         covered.add(n);
-        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax()));
+        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax(), false));
     }
 
     /** QLinearGlobalAveragePool(X, x_scale, x_zp, y_scale, y_zp) (com.microsoft), NCHW */

@@ -45,8 +45,11 @@ public sealed interface QOp {
         public String kind() { return gemm ? "QGemm" : "QLinearMatMul"; }
     }
 
-    /** Elementwise add of two quantized tensors (numpy broadcasting), as ORT's QLinearAdd. */
-    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi)
+    /**
+     * Elementwise add of two quantized tensors (numpy broadcasting), as ORT's QLinearAdd; {@code qdq}
+     * when it came from a QDQ group (ORT then evaluates int8 on uint8-shifted codes on x86).
+     */
+    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, boolean qdq)
             implements QOp {
         public List<QTensor> inputs() { return List.of(a, b); }
 

@@ -72,27 +72,45 @@ public final class Tables {
      * {@code F' = F + s * rS}, then {@code fma(other, rOther, F')}. The float is rounded to nearest
      * even and saturated. A fused Relu/Clip then clamps to {@code [lo, hi]}.
      *
-     * @param scalarA a is a single element broadcast over b
+     * @param scalarA a is one element per span of b (a single element, or constant along the innermost
+     *                dimensions), so ORT runs its scalar kernel with the operands swapped
      * @param scalarB b is a single element broadcast over a
      */
     public static byte[] add(QTensor a, QTensor b, QTensor c, boolean scalarA, boolean scalarB, int lo, int hi) {
+        return add(a, b, c, scalarA, scalarB, false, lo, hi);
+    }
+
+    /**
+     * As above; with {@code uint8Shift} (a QDQ model with int8 activations) the formula runs on codes
+     * and zero points shifted by 128, as ORT evaluates it on x86 after rewriting int8 Q/DQ pairs to
+     * uint8 before fusing them into QLinearAdd; the shift changes the float rounding at near-ties.
+     */
+    public static byte[] add(QTensor a, QTensor b, QTensor c, boolean scalarA, boolean scalarB, boolean uint8Shift,
+                             int lo, int hi) {
+        int sh = uint8Shift && a.type() == DType.INT8 && b.type() == DType.INT8 && c.type() == DType.INT8 ? 128 : 0;
+        float za = a.zeroPoint() + sh;
+        float zb = b.zeroPoint() + sh;
+        float zc = c.zeroPoint() + sh;
         float rA = a.scale() / c.scale();
         float rB = b.scale() / c.scale();
-        float fixed = (float) c.zeroPoint() - Math.fma(rA, (float) a.zeroPoint(), rB * (float) b.zeroPoint());
+        float fixed = zc - Math.fma(rA, za, rB * zb);
+        // ORT calls its kernel with the operands swapped when the first one is the scalar
+        // (qlinear_binary_op.cc): the tensor b plays "A" and the scalar a plays "B"
+        float fixedSwapped = zc - Math.fma(rB, zb, rA * za);
         byte[] t = new byte[65536];
         for (int ia = 0; ia < 256; ia++) {
-            float va = code(ia, a.type());
+            float va = code(ia, a.type()) + sh;
             for (int ib = 0; ib < 256; ib++) {
-                float vb = code(ib, b.type());
+                float vb = code(ib, b.type()) + sh;
                 float r;
                 if (scalarA) {
-                    r = Math.fma(vb, rB, fixed + va * rA);
+                    r = Math.fma(vb, rB, fixedSwapped + va * rA);
                 } else if (scalarB) {
                     r = Math.fma(va, rA, fixed + vb * rB);
                 } else {
                     r = Math.fma(va, rA, Math.fma(vb, rB, fixed));
                 }
-                int q = (int) Math.max(c.type().qmin(), Math.min(c.type().qmax(), Math.rint(r)));
+                int q = (int) Math.max(c.type().qmin() + sh, Math.min(c.type().qmax() + sh, Math.rint(r))) - sh;
                 t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
             }
         }

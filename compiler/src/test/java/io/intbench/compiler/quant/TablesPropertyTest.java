@@ -212,7 +212,10 @@ class TablesPropertyTest {
                 float vb = codeOf(ib, b.type());
                 float r;
                 if (scalarA) {
-                    float folded = f + va * rA;
+                    // qlinear_binary_op.cc passes (b, a) to the kernel when a is the scalar: the kernel's
+                    // constant is then zc - fma(rB, zb, rA * za)
+                    float swapped = (float) out.zp() - Math.fma(rB, (float) b.zp(), rA * (float) a.zp());
+                    float folded = swapped + va * rA;
                     r = Math.fma(vb, rB, folded);
                 } else if (scalarB) {
                     float folded = f + vb * rB;
