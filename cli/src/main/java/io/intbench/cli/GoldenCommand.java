@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
             "arg-max (top-1) and, with --labels, the top-1 accuracy of both."},
         footer = {"", "Examples:", "  intbench golden", "  intbench golden model.onnx --input x.npy --report golden.json",
             "  intbench golden model.onnx --requant fixed-point",
+            "  intbench golden model.onnx --html golden.html",
             "  intbench golden model.onnx --input X.npy --labels Y.npy --report dataset.json   (X: [N, ...input shape])",
             "  intbench golden --input photos/                                                 (every PNG/JPEG, by name)"})
 final class GoldenCommand implements Callable<Integer> {
@@ -50,6 +51,10 @@ final class GoldenCommand implements Callable<Integer> {
 
     @Option(names = "--report", paramLabel = "GOLDEN.json", description = "Write the golden report as JSON.")
     Path report;
+
+    @Option(names = "--html", paramLabel = "REPORT.html", description = {"Write a self-contained HTML page: per-layer cycles, utilization,",
+        "DRAM traffic, roofline, agreement per tensor and the requantization summary of explain."})
+    Path html;
 
     @Option(names = "--tolerance", paramLabel = "LSB", description = "Largest accepted difference (default 0 for ort, 1 for fixed-point).")
     Integer tolerance;
@@ -115,6 +120,9 @@ final class GoldenCommand implements Callable<Integer> {
         if (report != null) {
             Common.writeJson(report, r.report());
         }
+        if (html != null) {
+            writeHtml(compiled, cfg, r.report(), r.pass(), null);
+        }
         if (!quiet) {
             GoldenReport g = r.report();
             System.out.printf("%s: %d layers, %d MACs, %d cycles on %s (utilization %.3f), requant %s%n", g.model(),
@@ -155,6 +163,10 @@ final class GoldenCommand implements Callable<Integer> {
         }
         if (report != null) {
             Common.writeJson(report, r.report());
+        }
+        if (html != null) {
+            writeHtml(compiled, cfg, r.first().report(), r.pass(), "Data set of " + r.samples().size() + " samples: this page shows the"
+                    + " first (" + samples.source(0) + "); the verdict covers every sample and --report lists each one.");
         }
         boolean ort = compiled.program().requantMode() == RequantMode.ORT.code();
         Dataset.Summary s = r.summary();
@@ -198,6 +210,11 @@ final class GoldenCommand implements Callable<Integer> {
                         + " optimisations); largest difference %s LSB%s, tolerance %d LSB%n", r.pass() ? "PASS" : "FAIL", s.passSamples(),
                 s.samples(), s.exactSamples(), exact, elements, lsbNumber(maxDiff), ort ? "" : " with each layer on ORT's inputs", tol);
         return r.pass() ? 0 : Main.EXIT_MISMATCH;
+    }
+
+    private void writeHtml(Compiler.Result compiled, HardwareConfig cfg, GoldenReport g, boolean pass, String note) {
+        String page = HtmlReport.golden(g, cfg, io.intbench.golden.Explain.explain(compiled), pass, note);
+        io.intbench.isa.ProgramFile.writeAtomically(html, page.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** At most this many sample rows on the terminal. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "intbench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Compile statically quantized ONNX models to integer-only accelerator programs, simulate them"
                 + " cycle-approximately and compare every quantized tensor with ONNX Runtime.",
-        subcommands = {CompileCommand.class, DisasmCommand.class, SimulateCommand.class, GoldenCommand.class, ExplainCommand.class, SweepCommand.class, BenchCommand.class,
+        subcommands = {CompileCommand.class, DisasmCommand.class, SimulateCommand.class, GoldenCommand.class, ExplainCommand.class, SweepCommand.class, BenchCommand.class, ConfigsCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 golden mismatch, 2 bad usage, 3 invalid or unsupported input.",
             "Examples:", "  intbench golden                          run the bundled MobileNetV2 example",

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run a program on the simulated accelerator (from the program file alone) and report cycles per layer.",
-        footer = {"", "Example:", "  intbench simulate model.ibc --input x.npy --output y.npy --report report.json"})
+        footer = {"", "Examples:", "  intbench simulate model.ibc --input x.npy --output y.npy --report report.json",
+            "  intbench simulate model.ibc --html report.html"})
 final class SimulateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM.ibc")
     Path program;
@@ -44,6 +45,10 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--csv", paramLabel = "LAYERS.csv", description = "Write the per-layer table as CSV.")
     Path csv;
+
+    @Option(names = "--html", paramLabel = "REPORT.html",
+            description = "Write a self-contained HTML page: per-layer cycles, utilization, DRAM traffic and a roofline plot.")
+    Path html;
 
     @Option(names = "--timing-only", description = "Skip the arithmetic: cycle counts only (the same as a full run), for fast sweeps.")
     boolean timingOnly;
@@ -83,6 +88,9 @@ final class SimulateCommand implements Callable<Integer> {
         }
         if (trace != null) {
             Common.writeJson(trace, trace(p, cfg));
+        }
+        if (html != null) {
+            ProgramFile.writeAtomically(html, HtmlReport.simulation(rep, cfg).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         if (!quiet) {
             System.out.print(rep.table());
