@@ -120,6 +120,12 @@ public final class ProgramFile {
         }
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+            try {
+                // createTempFile makes the file owner-only; reports and programs are meant to be shared
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException notPosix) {
+                // not a POSIX file system: keep its default permissions
+            }
             Files.write(tmp, bytes);
             try {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
