@@ -61,9 +61,15 @@ public final class Kernels {
             if (ocg >= GEMM_MIN_CHANNELS) {
                 for (int g = 0; g < d.groups(); g++) {
                     cw.g = g;
-                    cw.mode = ConvWork.IM2COL;
-                    Parallel.forRange(cw.outHW, 64, cw);
-                    cw.mode = ConvWork.GEMM;
+                    if (cw.byPosition) {
+                        cw.mode = ConvWork.IM2COL_T;
+                        Parallel.forRange(cw.k, 1, cw);
+                        cw.mode = ConvWork.GEMM_T;
+                    } else {
+                        cw.mode = ConvWork.IM2COL;
+                        Parallel.forRange(cw.outHW, 64, cw);
+                        cw.mode = ConvWork.GEMM;
+                    }
                     Parallel.forRange((ocg + 3) / 4, 1, cw);
                 }
             } else {
@@ -75,6 +81,16 @@ public final class Kernels {
 
     /** Output channels per group from which a convolution is computed as a matrix product. */
     static final int GEMM_MIN_CHANNELS = 4;
+
+    /**
+     * Below this many products per output ({@code K}) the matrix product runs along output positions
+     * (a multiply-add of one input row into four accumulator rows, long contiguous loops) instead of
+     * along {@code K} (dot products, whose vector reductions do not pay for short rows).
+     */
+    static final int BY_POSITION_MAX_K = 48;
+
+    /** Output positions per accumulator tile of the by-position product (four tiles stay in L1). */
+    private static final int POSITION_TILE = 512;
 
     /** Bytes of im2col rows a GEMM pass keeps hot while it runs over all its output channels (an L2's worth). */
     private static final int GEMM_TILE_BYTES = 256 * 1024;
@@ -89,6 +105,8 @@ public final class Kernels {
         static final int IM2COL = 0;
         static final int GEMM = 1;
         static final int DIRECT = 2;
+        static final int IM2COL_T = 3;
+        static final int GEMM_T = 4;
 
         final byte[] mem;
         final ConvDesc d;
@@ -107,6 +125,8 @@ public final class Kernels {
         final int[] col;
         /** Whether every channel's parameters meet {@link Kernels#ortRequantize}'s preconditions (else {@link Requant} checks and throws). */
         final boolean fastOrt;
+        /** Whether the product runs along output positions over {@code [K][outHW]} rows ({@link #BY_POSITION_MAX_K}). */
+        final boolean byPosition;
         /** Where the input is read: DRAM, or a copy of the batch's input when the output overlaps it. */
         byte[] src;
         int srcIn;
@@ -144,6 +164,7 @@ public final class Kernels {
                 ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
             }
             fastOrt = ok;
+            byPosition = k <= BY_POSITION_MAX_K;
         }
 
         /**
@@ -170,6 +191,8 @@ public final class Kernels {
             switch (mode) {
                 case IM2COL -> im2col(lo, hi);
                 case GEMM -> gemm(4 * lo, Math.min(ocg, 4 * hi));
+                case IM2COL_T -> im2colByTap(lo, hi);
+                case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi));
                 default -> direct(lo, hi);
             }
         }
@@ -204,6 +227,98 @@ public final class Kernels {
                         for (int kw = 0; kw < kW; kw++) {
                             int iw = iw0 + kw * d.dilW();
                             col[t + kw] = iw < 0 || iw >= inW ? 0 : load8(src, rowAddr + iw, inSigned) - xZp;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Rows {@code [lo, hi)} (kernel taps {@code t = (ic * kH + kh) * kW + kw}) of the {@code [K][outHW]} im2col matrix. */
+        private void im2colByTap(int lo, int hi) {
+            int xZp = d.xZp();
+            int inW = d.inW();
+            int inH = d.inH();
+            int outW = d.outW();
+            int sh = d.strideH();
+            int sw = d.strideW();
+            byte[] src = this.src;
+            int groupBase = srcIn + (n * d.inC() + g * icg) * inHW;
+            for (int t = lo; t < hi; t++) {
+                int ic = t / kk;
+                int kh = (t - ic * kk) / d.kW();
+                int kw = t - ic * kk - kh * d.kW();
+                int chan = groupBase + ic * inHW;
+                int colOff = kw * d.dilW() - d.padLeft();
+                int owLo = colOff >= 0 ? 0 : ceilDiv(-colOff, sw);
+                int owHi = Math.min(outW - 1, floorDiv(inW - 1 - colOff, sw));
+                int row = t * outHW;
+                java.util.Arrays.fill(col, row, row + outHW, 0);
+                for (int oh = 0; oh < d.outH(); oh++) {
+                    int ih = oh * sh - d.padTop() + kh * d.dilH();
+                    if (ih < 0 || ih >= inH) {
+                        continue;
+                    }
+                    int xRow = chan + ih * inW + colOff;
+                    int c = row + oh * outW;
+                    if (inSigned) {
+                        for (int ow = owLo; ow <= owHi; ow++) {
+                            col[c + ow] = src[xRow + ow * sw] - xZp;
+                        }
+                    } else {
+                        for (int ow = owLo; ow <= owHi; ow++) {
+                            col[c + ow] = (src[xRow + ow * sw] & 0xFF) - xZp;
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Output channels {@code [lo, hi)} of group {@code g} along output positions: per tile of
+         * positions, four accumulator rows each get {@code w[oc][t] * col[t][p]} added for every tap.
+         */
+        private void gemmByPosition(int lo, int hi) {
+            int k = this.k;
+            int[] col = this.col;
+            int[] wk = this.wk;
+            int[] a0 = new int[POSITION_TILE];
+            int[] a1 = new int[POSITION_TILE];
+            int[] a2 = new int[POSITION_TILE];
+            int[] a3 = new int[POSITION_TILE];
+            int ocBase = g * ocg;
+            int outBase = out + n * d.outC() * outHW;
+            for (int p0 = 0; p0 < outHW; p0 += POSITION_TILE) {
+                int len = Math.min(POSITION_TILE, outHW - p0);
+                for (int oc = ocBase + lo; oc < ocBase + hi; oc += 4) {
+                    int m = Math.min(4, ocBase + hi - oc);    // 1 to 4 live channels; dead rows use weight 0
+                    java.util.Arrays.fill(a0, 0, len, bias[oc]);
+                    java.util.Arrays.fill(a1, 0, len, m > 1 ? bias[oc + 1] : 0);
+                    java.util.Arrays.fill(a2, 0, len, m > 2 ? bias[oc + 2] : 0);
+                    java.util.Arrays.fill(a3, 0, len, m > 3 ? bias[oc + 3] : 0);
+                    int b0 = oc * k;
+                    for (int t = 0; t < k; t++) {
+                        int w0 = wk[b0 + t];
+                        int w1 = m > 1 ? wk[b0 + k + t] : 0;
+                        int w2 = m > 2 ? wk[b0 + 2 * k + t] : 0;
+                        int w3 = m > 3 ? wk[b0 + 3 * k + t] : 0;
+                        int c = t * outHW + p0;
+                        for (int i = 0; i < len; i++) {
+                            int v = col[c + i];
+                            a0[i] += w0 * v;
+                            a1[i] += w1 * v;
+                            a2[i] += w2 * v;
+                            a3[i] += w3 * v;
+                        }
+                    }
+                    int o = outBase + oc * outHW + p0;
+                    for (int i = 0; i < len; i++) {
+                        mem[o + i] = (byte) requantOut(a0[i], oc);
+                    }
+                    for (int j = 1; j < m; j++) {
+                        int[] a = j == 1 ? a1 : j == 2 ? a2 : a3;
+                        int oj = o + j * outHW;
+                        for (int i = 0; i < len; i++) {
+                            mem[oj + i] = (byte) requantOut(a[i], oc + j);
                         }
                     }
                 }

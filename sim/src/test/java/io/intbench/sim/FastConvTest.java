@@ -32,7 +32,7 @@ class FastConvTest {
         int outC;
         if (groupsKind == 1) {           // ordinary: 1..13 output channels covers blocks of four and remainders
             groups = 1;
-            inC = 1 + r.nextInt(6);
+            inC = 1 + r.nextInt(12);     // K = inC * kH * kW from 1 to 108: both sides of BY_POSITION_MAX_K
             outC = 1 + r.nextInt(13);
         } else if (groupsKind == 2) {    // grouped, up to 6 output channels per group
             groups = 2;
