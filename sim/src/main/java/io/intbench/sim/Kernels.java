@@ -40,56 +40,387 @@ public final class Kernels {
                 : Requant.fixedPointRequantize(acc, rq[2 * c], rq[2 * c + 1], zp, lo, hi);
     }
 
-    /** CONV: {@code acc = bias[oc] + sum (x - xZp) * (w - wZp[oc])} over the window, then requantization. */
+    /**
+     * CONV: {@code acc = bias[oc] + sum (x - xZp) * (w - wZp[oc])} over the window, then requantization.
+     *
+     * <p>How it is computed (the result does not depend on it: integer addition is exact modulo 2^32,
+     * so any summation order gives the same int32 accumulator). Convolutions with at least
+     * {@value #GEMM_MIN_CHANNELS} output channels per group are a matrix product: the group's input
+     * windows are laid out once as rows of {@code K = inC/groups * kH * kW} widened, zero-point-corrected
+     * values ("im2col", transposed so each row is contiguous; padding is 0, which contributes
+     * {@code (xZp - xZp) * w = 0}), and each output is the dot product of a row with the output channel's
+     * weights, four channels per pass so each input value is loaded once per four products; the JIT
+     * vectorises these reduction loops. Other convolutions (depthwise ones) accumulate per output
+     * channel over output rows. Output channels are split among {@link Parallel#threads()} threads.
+     */
     public static void conv(byte[] mem, ConvDesc d, int in, int w, int out) {
-        int groups = d.groups();
-        int icg = d.inC() / groups;
-        int ocg = d.outC() / groups;
-        int inHW = d.inH() * d.inW();
-        int outHW = d.outH() * d.outW();
-        int kk = d.kH() * d.kW();
-        int[] wzp = readInts(mem, d.wZpAddr(), d.outC());
-        int[] bias = readInts(mem, d.biasAddr(), d.outC());
-        int[] rq = readInts(mem, d.requantAddr(), 2 * d.outC());
-        boolean inSigned = d.inSigned() == 1;
-        boolean wSigned = d.wSigned() == 1;
-        int[] x = new int[d.inC() * inHW];
-        int[] acc = new int[outHW];
-        int[] wk = new int[icg * kk];
+        ConvWork cw = new ConvWork(mem, d, in, w, out);
+        int ocg = d.outC() / d.groups();
         for (int n = 0; n < d.batch(); n++) {
-            int inBase = in + n * d.inC() * inHW;
-            for (int i = 0; i < x.length; i++) {
-                x[i] = load8(mem, inBase + i, inSigned) - d.xZp();
+            cw.batch(n);
+            if (ocg >= GEMM_MIN_CHANNELS) {
+                for (int g = 0; g < d.groups(); g++) {
+                    cw.g = g;
+                    if (cw.byPosition) {
+                        cw.mode = ConvWork.IM2COL_T;
+                        Parallel.forRange(cw.k, 1, cw);
+                        cw.mode = ConvWork.GEMM_T;
+                    } else {
+                        cw.mode = ConvWork.IM2COL;
+                        Parallel.forRange(cw.outHW, 64, cw);
+                        cw.mode = ConvWork.GEMM;
+                    }
+                    Parallel.forRange((ocg + 3) / 4, 1, cw);
+                }
+            } else {
+                cw.mode = ConvWork.DIRECT;
+                Parallel.forRange(d.outC(), 4, cw);
             }
+        }
+    }
+
+    /** Output channels per group from which a convolution is computed as a matrix product. */
+    static final int GEMM_MIN_CHANNELS = 4;
+
+    /**
+     * Below this many products per output ({@code K}) the matrix product runs along output positions
+     * (a multiply-add of one input row into four accumulator rows, long contiguous loops) instead of
+     * along {@code K} (dot products, whose vector reductions do not pay for short rows).
+     */
+    static final int BY_POSITION_MAX_K = 48;
+
+    /** Output positions per accumulator tile of the by-position product (four tiles stay in L1). */
+    private static final int POSITION_TILE = 512;
+
+    /** Bytes of im2col rows a GEMM pass keeps hot while it runs over all its output channels (an L2's worth). */
+    private static final int GEMM_TILE_BYTES = 256 * 1024;
+
+    /**
+     * The state of one CONV instruction and its three kinds of slice: building im2col rows
+     * {@code [lo, hi)}, the matrix product for output-channel blocks {@code [lo, hi)} of four, and the
+     * direct computation of output channels {@code [lo, hi)}. A final class so every call is resolvable
+     * by the no-float audit; the slices of one phase write disjoint outputs.
+     */
+    static final class ConvWork {
+        static final int IM2COL = 0;
+        static final int GEMM = 1;
+        static final int DIRECT = 2;
+        static final int IM2COL_T = 3;
+        static final int GEMM_T = 4;
+
+        final byte[] mem;
+        final ConvDesc d;
+        final int in;
+        final int out;
+        final int icg;
+        final int ocg;
+        final int kk;
+        final int k;
+        final int inHW;
+        final int outHW;
+        final boolean inSigned;
+        final int[] wk;
+        final int[] bias;
+        final int[] rq;
+        final int[] col;
+        /** Whether every channel's parameters meet {@link Kernels#ortRequantize}'s preconditions (else {@link Requant} checks and throws). */
+        final boolean fastOrt;
+        /** Whether the product runs along output positions over {@code [K][outHW]} rows ({@link #BY_POSITION_MAX_K}). */
+        final boolean byPosition;
+        /** Where the input is read: DRAM, or a copy of the batch's input when the output overlaps it. */
+        byte[] src;
+        int srcIn;
+        int mode;
+        int n;
+        int g;
+
+        ConvWork(byte[] mem, ConvDesc d, int in, int w, int out) {
+            this.mem = mem;
+            this.d = d;
+            this.in = in;
+            this.out = out;
+            icg = d.inC() / d.groups();
+            ocg = d.outC() / d.groups();
+            kk = d.kH() * d.kW();
+            k = icg * kk;
+            inHW = d.inH() * d.inW();
+            outHW = d.outH() * d.outW();
+            inSigned = d.inSigned() == 1;
+            int[] wzp = readInts(mem, d.wZpAddr(), d.outC());
+            bias = readInts(mem, d.biasAddr(), d.outC());
+            rq = readInts(mem, d.requantAddr(), 2 * d.outC());
+            boolean wSigned = d.wSigned() == 1;
+            wk = new int[d.outC() * k];
             for (int oc = 0; oc < d.outC(); oc++) {
+                int z = wzp[oc];
+                int base = oc * k;
+                for (int i = 0; i < k; i++) {
+                    wk[base + i] = load8(mem, w + base + i, wSigned) - z;
+                }
+            }
+            col = ocg >= GEMM_MIN_CHANNELS ? new int[outHW * k] : null;
+            boolean ok = d.clampMin() <= d.clampMax();
+            for (int oc = 0; oc < d.outC(); oc++) {
+                ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
+            }
+            fastOrt = ok;
+            byPosition = k <= BY_POSITION_MAX_K;
+        }
+
+        /**
+         * Batch {@code n} next. The direct computation interleaves reading input channels with writing
+         * output channels, so when the two ranges overlap it reads a copy of the input taken first (as a
+         * computation that reads the whole input before writing would).
+         */
+        void batch(int n) {
+            this.n = n;
+            long inLo = in + (long) n * d.inC() * inHW;
+            long inHi = inLo + (long) d.inC() * inHW;
+            long outLo = out + (long) n * d.outC() * outHW;
+            long outHi = outLo + (long) d.outC() * outHW;
+            if (inLo < outHi && outLo < inHi) {
+                src = java.util.Arrays.copyOfRange(mem, (int) inLo, (int) inHi);
+                srcIn = -(n * d.inC() * inHW);
+            } else {
+                src = mem;
+                srcIn = in;
+            }
+        }
+
+        void slice(int lo, int hi) {
+            switch (mode) {
+                case IM2COL -> im2col(lo, hi);
+                case GEMM -> gemm(4 * lo, Math.min(ocg, 4 * hi));
+                case IM2COL_T -> im2colByTap(lo, hi);
+                case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi));
+                default -> direct(lo, hi);
+            }
+        }
+
+        /** Rows {@code [lo, hi)} (output positions) of the transposed im2col matrix of group {@code g}. */
+        private void im2col(int lo, int hi) {
+            int xZp = d.xZp();
+            int inW = d.inW();
+            int inH = d.inH();
+            int kH = d.kH();
+            int kW = d.kW();
+            byte[] src = this.src;
+            int groupBase = srcIn + (n * d.inC() + g * icg) * inHW;
+            for (int p = lo; p < hi; p++) {
+                int oh = p / d.outW();
+                int ow = p - oh * d.outW();
+                int ih0 = oh * d.strideH() - d.padTop();
+                int iw0 = ow * d.strideW() - d.padLeft();
+                int row = p * k;
+                for (int ic = 0; ic < icg; ic++) {
+                    int chan = groupBase + ic * inHW;
+                    for (int kh = 0; kh < kH; kh++) {
+                        int ih = ih0 + kh * d.dilH();
+                        int t = row + (ic * kH + kh) * kW;
+                        if (ih < 0 || ih >= inH) {
+                            for (int kw = 0; kw < kW; kw++) {
+                                col[t + kw] = 0;
+                            }
+                            continue;
+                        }
+                        int rowAddr = chan + ih * inW;
+                        for (int kw = 0; kw < kW; kw++) {
+                            int iw = iw0 + kw * d.dilW();
+                            col[t + kw] = iw < 0 || iw >= inW ? 0 : load8(src, rowAddr + iw, inSigned) - xZp;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Rows {@code [lo, hi)} (kernel taps {@code t = (ic * kH + kh) * kW + kw}) of the {@code [K][outHW]} im2col matrix. */
+        private void im2colByTap(int lo, int hi) {
+            int xZp = d.xZp();
+            int inW = d.inW();
+            int inH = d.inH();
+            int outW = d.outW();
+            int sh = d.strideH();
+            int sw = d.strideW();
+            byte[] src = this.src;
+            int groupBase = srcIn + (n * d.inC() + g * icg) * inHW;
+            for (int t = lo; t < hi; t++) {
+                int ic = t / kk;
+                int kh = (t - ic * kk) / d.kW();
+                int kw = t - ic * kk - kh * d.kW();
+                int chan = groupBase + ic * inHW;
+                int colOff = kw * d.dilW() - d.padLeft();
+                int owLo = colOff >= 0 ? 0 : ceilDiv(-colOff, sw);
+                int owHi = Math.min(outW - 1, floorDiv(inW - 1 - colOff, sw));
+                int row = t * outHW;
+                java.util.Arrays.fill(col, row, row + outHW, 0);
+                for (int oh = 0; oh < d.outH(); oh++) {
+                    int ih = oh * sh - d.padTop() + kh * d.dilH();
+                    if (ih < 0 || ih >= inH) {
+                        continue;
+                    }
+                    int xRow = chan + ih * inW + colOff;
+                    int c = row + oh * outW;
+                    if (inSigned) {
+                        for (int ow = owLo; ow <= owHi; ow++) {
+                            col[c + ow] = src[xRow + ow * sw] - xZp;
+                        }
+                    } else {
+                        for (int ow = owLo; ow <= owHi; ow++) {
+                            col[c + ow] = (src[xRow + ow * sw] & 0xFF) - xZp;
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * Output channels {@code [lo, hi)} of group {@code g} along output positions: per tile of
+         * positions, four accumulator rows each get {@code w[oc][t] * col[t][p]} added for every tap.
+         */
+        private void gemmByPosition(int lo, int hi) {
+            int k = this.k;
+            int[] col = this.col;
+            int[] wk = this.wk;
+            int[] a0 = new int[POSITION_TILE];
+            int[] a1 = new int[POSITION_TILE];
+            int[] a2 = new int[POSITION_TILE];
+            int[] a3 = new int[POSITION_TILE];
+            int ocBase = g * ocg;
+            int outBase = out + n * d.outC() * outHW;
+            for (int p0 = 0; p0 < outHW; p0 += POSITION_TILE) {
+                int len = Math.min(POSITION_TILE, outHW - p0);
+                for (int oc = ocBase + lo; oc < ocBase + hi; oc += 4) {
+                    int m = Math.min(4, ocBase + hi - oc);    // 1 to 4 live channels; dead rows use weight 0
+                    java.util.Arrays.fill(a0, 0, len, bias[oc]);
+                    java.util.Arrays.fill(a1, 0, len, m > 1 ? bias[oc + 1] : 0);
+                    java.util.Arrays.fill(a2, 0, len, m > 2 ? bias[oc + 2] : 0);
+                    java.util.Arrays.fill(a3, 0, len, m > 3 ? bias[oc + 3] : 0);
+                    int b0 = oc * k;
+                    for (int t = 0; t < k; t++) {
+                        int w0 = wk[b0 + t];
+                        int w1 = m > 1 ? wk[b0 + k + t] : 0;
+                        int w2 = m > 2 ? wk[b0 + 2 * k + t] : 0;
+                        int w3 = m > 3 ? wk[b0 + 3 * k + t] : 0;
+                        int c = t * outHW + p0;
+                        for (int i = 0; i < len; i++) {
+                            int v = col[c + i];
+                            a0[i] += w0 * v;
+                            a1[i] += w1 * v;
+                            a2[i] += w2 * v;
+                            a3[i] += w3 * v;
+                        }
+                    }
+                    int o = outBase + oc * outHW + p0;
+                    for (int i = 0; i < len; i++) {
+                        mem[o + i] = (byte) requantOut(a0[i], oc);
+                    }
+                    for (int j = 1; j < m; j++) {
+                        int[] a = j == 1 ? a1 : j == 2 ? a2 : a3;
+                        int oj = o + j * outHW;
+                        for (int i = 0; i < len; i++) {
+                            mem[oj + i] = (byte) requantOut(a[i], oc + j);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Output channels {@code [lo, hi)} of group {@code g} (relative to the group) as dot products. */
+        private void gemm(int lo, int hi) {
+            int k = this.k;
+            int[] col = this.col;
+            int[] wk = this.wk;
+            int tile = Math.max(4, GEMM_TILE_BYTES / (4 * Math.max(1, k)));
+            int ocBase = g * ocg;
+            int outBase = out + n * d.outC() * outHW;
+            for (int p0 = 0; p0 < outHW; p0 += tile) {
+                int p1 = Math.min(outHW, p0 + tile);
+                int oc = ocBase + lo;
+                for (; oc + 4 <= ocBase + hi; oc += 4) {
+                    int b0 = oc * k;
+                    int b1 = b0 + k;
+                    int b2 = b1 + k;
+                    int b3 = b2 + k;
+                    int o0 = outBase + oc * outHW;
+                    for (int p = p0; p < p1; p++) {
+                        int c = p * k;
+                        int s0 = bias[oc];
+                        int s1 = bias[oc + 1];
+                        int s2 = bias[oc + 2];
+                        int s3 = bias[oc + 3];
+                        for (int t = 0; t < k; t++) {
+                            int v = col[c + t];
+                            s0 += wk[b0 + t] * v;
+                            s1 += wk[b1 + t] * v;
+                            s2 += wk[b2 + t] * v;
+                            s3 += wk[b3 + t] * v;
+                        }
+                        mem[o0 + p] = (byte) requantOut(s0, oc);
+                        mem[o0 + outHW + p] = (byte) requantOut(s1, oc + 1);
+                        mem[o0 + 2 * outHW + p] = (byte) requantOut(s2, oc + 2);
+                        mem[o0 + 3 * outHW + p] = (byte) requantOut(s3, oc + 3);
+                    }
+                }
+                for (; oc < ocBase + hi; oc++) {
+                    int b0 = oc * k;
+                    int o0 = outBase + oc * outHW;
+                    for (int p = p0; p < p1; p++) {
+                        int c = p * k;
+                        int s0 = bias[oc];
+                        for (int t = 0; t < k; t++) {
+                            s0 += wk[b0 + t] * col[c + t];
+                        }
+                        mem[o0 + p] = (byte) requantOut(s0, oc);
+                    }
+                }
+            }
+        }
+
+        /** Output channels {@code [lo, hi)}, each accumulated over output rows, one kernel tap at a time. */
+        private void direct(int lo, int hi) {
+            int[] x = new int[icg * inHW];
+            int[] acc = new int[outHW];
+            int xZp = d.xZp();
+            int sw = d.strideW();
+            int outW = d.outW();
+            int lastGroup = -1;
+            for (int oc = lo; oc < hi; oc++) {
                 int g = oc / ocg;
-                int wBase = w + oc * icg * kk;
-                for (int i = 0; i < wk.length; i++) {
-                    wk[i] = load8(mem, wBase + i, wSigned) - wzp[oc];
+                if (g != lastGroup) {
+                    int base = srcIn + (n * d.inC() + g * icg) * inHW;
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = load8(src, base + i, inSigned) - xZp;
+                    }
+                    lastGroup = g;
                 }
                 java.util.Arrays.fill(acc, bias[oc]);
                 for (int ic = 0; ic < icg; ic++) {
-                    int xBase = (g * icg + ic) * inHW;
+                    int xBase = ic * inHW;
                     for (int kh = 0; kh < d.kH(); kh++) {
                         for (int kw = 0; kw < d.kW(); kw++) {
-                            int wv = wk[(ic * d.kH() + kh) * d.kW() + kw];
+                            int wv = wk[oc * k + (ic * d.kH() + kh) * d.kW() + kw];
                             if (wv == 0) {
                                 continue;
                             }
                             int colOff = kw * d.dilW() - d.padLeft();
                             // output columns whose input column ow*stride + colOff lies inside [0, inW)
-                            int owLo = colOff >= 0 ? 0 : ceilDiv(-colOff, d.strideW());
-                            int owHi = Math.min(d.outW() - 1, floorDiv(d.inW() - 1 - colOff, d.strideW()));
+                            int owLo = colOff >= 0 ? 0 : ceilDiv(-colOff, sw);
+                            int owHi = Math.min(outW - 1, floorDiv(d.inW() - 1 - colOff, sw));
                             for (int oh = 0; oh < d.outH(); oh++) {
                                 int ih = oh * d.strideH() - d.padTop() + kh * d.dilH();
                                 if (ih < 0 || ih >= d.inH()) {
                                     continue;
                                 }
                                 int xRow = xBase + ih * d.inW() + colOff;
-                                int aRow = oh * d.outW();
-                                int sw = d.strideW();
-                                for (int ow = owLo; ow <= owHi; ow++) {
-                                    acc[aRow + ow] += wv * x[xRow + ow * sw];
+                                int aRow = oh * outW;
+                                if (sw == 1) {
+                                    for (int ow = owLo; ow <= owHi; ow++) {
+                                        acc[aRow + ow] += wv * x[xRow + ow];
+                                    }
+                                } else {
+                                    for (int ow = owLo; ow <= owHi; ow++) {
+                                        acc[aRow + ow] += wv * x[xRow + ow * sw];
+                                    }
                                 }
                             }
                         }
@@ -97,10 +428,67 @@ public final class Kernels {
                 }
                 int outBase = out + (n * d.outC() + oc) * outHW;
                 for (int p = 0; p < outHW; p++) {
-                    mem[outBase + p] = (byte) requant(d.requantMode(), acc[p], rq, oc, d.outZp(), d.clampMin(), d.clampMax());
+                    mem[outBase + p] = (byte) requantOut(acc[p], oc);
                 }
             }
         }
+
+        private int requantOut(int acc, int oc) {
+            if (d.requantMode() != Descriptor.REQUANT_ORT) {
+                return Requant.fixedPointRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax());
+            }
+            return fastOrt
+                    ? ortRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax())
+                    : Requant.ortRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax());
+        }
+    }
+
+    /**
+     * {@link Requant#ortRequantize} without its argument checks, for the inner loops: the same integer
+     * steps (round the accumulator to float32's 24 significant bits, multiply exactly by the significand,
+     * round the product to 24 bits, round-shift by the exponent, clamp, add the zero point). The
+     * property test {@code FastRequantTest} checks it equals {@link Requant#ortRequantize} on random
+     * and edge-case inputs. Requires {@code 0 <= m < 2^24} and {@code qmin <= qmax}, as the compiler
+     * guarantees for every requantization table it writes.
+     */
+    static int ortRequantize(int acc, int m, int e, int zp, int qmin, int qmax) {
+        long mag = Math.abs((long) acc);
+        if (mag >= 1L << 24) {                                   // (float) acc
+            int drop = 40 - Long.numberOfLeadingZeros(mag);      // bit length - 24
+            mag = roundHalfEven(mag, drop) << drop;
+        }
+        long p = mag * m;                                        // exact, < 2^55
+        long r;
+        if (p == 0) {
+            r = 0;
+        } else {
+            int drop = Math.max(0, 40 - Long.numberOfLeadingZeros(p));
+            long sig = roundHalfEven(p, drop);                   // the float32 product's significand
+            long shift = (long) e + drop;
+            if (shift >= 0) {
+                int length = 64 - Long.numberOfLeadingZeros(sig);
+                r = shift + length > 41 ? 1L << 41 : sig << shift;
+            } else {
+                r = -shift >= 64 ? 0 : roundHalfEven(sig, (int) -shift);
+            }
+            if (acc < 0) {
+                r = -r;
+            }
+        }
+        long lo = (long) qmin - zp;
+        long hi = (long) qmax - zp;
+        return (int) ((r < lo ? lo : Math.min(r, hi)) + zp);
+    }
+
+    /** {@code v / 2^shift} rounded half to even for {@code v >= 0} and {@code 0 <= shift < 64}. */
+    private static long roundHalfEven(long v, int shift) {
+        if (shift == 0) {
+            return v;
+        }
+        long q = v >>> shift;
+        long rem = v & ((1L << shift) - 1);
+        long half = 1L << (shift - 1);
+        return rem > half || (rem == half && (q & 1) != 0) ? q + 1 : q;
     }
 
     private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }

@@ -1,0 +1,92 @@
+package io.intbench.sim;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * The simulator's worker threads: runs a kernel's independent slices (disjoint output channels) on a
+ * fixed pool. The partition of the work depends only on the slice count and the thread count, and
+ * every slice writes only its own outputs with integer arithmetic, so the results are bit-identical at
+ * every thread count (integer addition is exact and order-free modulo 2^32).
+ *
+ * <p>The work is a final class ({@link Kernels.ConvWork}), not a functional interface, so that the
+ * no-float bytecode audit can resolve every call it makes.
+ *
+ * <p>The thread count is {@link #threads()}: {@link #setThreads} if called, else the system property
+ * {@code intbench.sim.threads}, else 1.
+ */
+public final class Parallel {
+    private Parallel() { }
+
+    private static volatile int threads = Math.max(1, Integer.getInteger("intbench.sim.threads", 1));
+    private static ExecutorService pool;
+    private static int poolSize;
+
+    /** Sets the number of threads kernels may use (1: everything on the calling thread). */
+    public static void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("simulator threads must be >= 1, got " + n);
+        }
+        threads = n;
+    }
+
+    /** The number of threads kernels use. */
+    public static int threads() {
+        return threads;
+    }
+
+    private static synchronized ExecutorService pool(int size) {
+        if (pool == null || poolSize != size) {
+            if (pool != null) {
+                pool.shutdown();
+            }
+            ThreadFactory daemons = r -> {
+                Thread t = new Thread(r, "intbench-sim-worker");
+                t.setDaemon(true);
+                return t;
+            };
+            pool = Executors.newFixedThreadPool(size, daemons);
+            poolSize = size;
+        }
+        return pool;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into {@code min(threads, n / minChunk)} contiguous
+     * parts of (nearly) equal size; the calling thread runs the first part. Returns when all are done.
+     */
+    static void forRange(int n, int minChunk, Kernels.ConvWork body) {
+        int parts = Math.min(threads, Math.max(1, n / Math.max(1, minChunk)));
+        if (parts <= 1) {
+            body.slice(0, n);
+            return;
+        }
+        ExecutorService ex = pool(parts - 1);
+        Future<?>[] fs = new Future<?>[parts - 1];
+        for (int k = 1; k < parts; k++) {
+            int lo = (int) ((long) n * k / parts);
+            int hi = (int) ((long) n * (k + 1) / parts);
+            fs[k - 1] = ex.submit(() -> body.slice(lo, hi));
+        }
+        body.slice(0, (int) ((long) n / parts));
+        RuntimeException failure = null;
+        for (Future<?> f : fs) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (failure == null) {
+                    failure = c instanceof RuntimeException re ? re : new IllegalStateException(c);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for simulator workers", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
