@@ -32,7 +32,7 @@ class BenchCliTest {
             assertTrue(j.has(k), () -> "report lacks '" + k + "': " + j);
         }
         assertEquals(2, j.get("threads").asInt());
-        assertEquals(1, j.get("simThreads").asInt());
+        assertEquals(2, j.get("simThreads").asInt(), "the simulator runs on the threads it is given");
         assertTrue(j.get("deterministic").asBoolean());
         assertEquals(j.get("simMs").asDouble() / j.get("ortMs").asDouble(), j.get("ratio").asDouble(), 1e-9 * j.get("ratio").asDouble());
         // the CLI's fixture is bit-exact with ONNX Runtime (README, "Measured agreement")

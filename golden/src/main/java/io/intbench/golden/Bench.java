@@ -33,8 +33,9 @@ import java.util.function.Function;
  * burst lands on whichever measurement runs at that moment; interleaving ORT, simulator and timing-only
  * in each iteration spreads such bursts over all three, and the median drops the outliers.
  *
- * <p>The simulator is single-threaded today: {@code threads} only sets ONNX Runtime's intra-op threads,
- * and {@link Result#simThreads()} says how many the simulator used. Every iteration's simulated tensors
+ * <p>{@code threads} sets both ONNX Runtime's intra-op threads and the simulator's (it splits output
+ * channels over a fixed partition, so results are identical at every thread count);
+ * {@link Result#simThreads()} says how many the simulator used. Every iteration's simulated tensors
  * and cycle count are compared with the first's, so the benchmark also checks that the simulator is
  * deterministic.
  */
@@ -44,7 +45,7 @@ public final class Bench {
     /**
      * How to measure.
      *
-     * @param threads    ONNX Runtime intra-op threads (the simulator uses one whatever this says)
+     * @param threads    ONNX Runtime intra-op threads and simulator threads
      * @param iterations timed iterations of each of ORT, full simulation and timing-only (median reported)
      * @param warmup     untimed iterations of each (and compiles) first, so the JIT has compiled the hot code
      * @param compiles   timed compiles after warm-up (median reported), besides the first (cold) one
@@ -102,7 +103,7 @@ public final class Bench {
      * @param outputsEqualOrt     the simulator's model outputs equal ONNX Runtime's bit for bit (expected in
      *                            {@code ort} requantization mode; informative only)
      * @param threads             ONNX Runtime intra-op threads
-     * @param simThreads          threads the simulator used (1: it is single-threaded)
+     * @param simThreads          threads the simulator used
      */
     public record Result(String model, String config, String requant, int threads, int simThreads, int iterations, int warmup,
                          double ortMs, double simMs, double ratio, double timingOnlyMs, double timingOnlySpeedup,
@@ -197,6 +198,18 @@ public final class Bench {
      */
     public static Result run(Path model, HardwareConfig cfg, Compiler.Options co,
                              Function<Program, Map<String, HostTensor>> inputs, Options o) {
+        // the simulator splits output channels over the same number of threads as ONNX Runtime uses
+        int before = io.intbench.sim.Parallel.threads();
+        io.intbench.sim.Parallel.setThreads(o.threads());
+        try {
+            return measure(model, cfg, co, inputs, o);
+        } finally {
+            io.intbench.sim.Parallel.setThreads(before);
+        }
+    }
+
+    private static Result measure(Path model, HardwareConfig cfg, Compiler.Options co,
+                                  Function<Program, Map<String, HostTensor>> inputs, Options o) {
         // the first compile in the process: what a user waits for after JVM start
         long t0 = System.nanoTime();
         Compiler.Result compiled = Compiler.compile(model, cfg, co);
@@ -275,7 +288,8 @@ public final class Bench {
         double simCpuMs = median(simCpu);
         SimReport.Totals tot = first.report().totals();
         long maxHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
-        return new Result(p.modelName(), cfg.name(), p.requantModeName(), o.threads(), 1, o.iterations(), o.warmup(),
+        return new Result(p.modelName(), cfg.name(), p.requantModeName(), o.threads(), o.threads(),
+                o.iterations(), o.warmup(),
                 ortMs, simMs, simMs / ortMs, timingMs, simMs / timingMs,
                 min(ortSamples), min(simSamples), cpuKnown ? ortCpuMs : -1, cpuKnown ? simCpuMs : -1,
                 cpuKnown && ortCpuMs > 0 ? simCpuMs / ortCpuMs : -1,

@@ -95,7 +95,7 @@ class BenchTest {
         Bench.Result two = Bench.run(model, HardwareConfig.defaultConfig(), Compiler.Options.defaults(), null,
                 new Bench.Options(2, 1, 0, 1, 1));
         assertEquals(2, two.threads());
-        assertEquals(1, two.simThreads());
+        assertEquals(2, two.simThreads(), "the simulator uses the threads it is given");
         assertEquals(-1, two.cpuRatio(), "the calling thread's clock does not see ORT's pool threads");
         assertEquals(result.cycles(), two.cycles());
         assertEquals(result.macs(), two.macs());

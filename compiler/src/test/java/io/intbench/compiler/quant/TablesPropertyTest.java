@@ -251,7 +251,9 @@ class TablesPropertyTest {
                     + Math.abs(rA * a.zp()) + Math.abs(rB * b.zp()) + Math.abs(out.zp()) + 1;
             BigDecimal fraction = exact.subtract(exact.setScale(0, RoundingMode.FLOOR));
             double distanceToTie = Math.abs(fraction.doubleValue() - 0.5);
-            assertTrue(Math.abs(expected - got) <= 1, () -> "exact " + exact + " vs table " + got);
+            // within 1, plus what float32 rounding of terms of this magnitude can add (extreme scale ratios)
+            long slack = 1 + (long) Math.ceil(magnitude * 0x1p-21);
+            assertTrue(Math.abs(expected - got) <= slack, () -> "exact " + exact + " vs table " + got + " (slack " + slack + ")");
             if (distanceToTie > magnitude * 0x1p-20) {
                 assertEquals(expected, got, () -> a + " + " + b + " -> " + out + ": exact " + exact + " vs table " + got);
             }
