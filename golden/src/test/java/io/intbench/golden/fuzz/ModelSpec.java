@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * the shape it reaches, so any shrunk spec is still a valid model.
  *
  * @param form         QDQ (int8 weights as initializers), QDQ with fake-quantized float weights, or QOperator
- * @param act          type of every quantized activation (QOperator: always UINT8, see {@link #ModelSpec})
+ * @param act          type of every quantized activation (QOperator: always UINT8, see the constructor)
  * @param weights      default weight quantization (Gemm/MatMul always use it; Conv may override it)
  * @param opset        requested default-domain opset; raised where the model needs more ({@link SpecBuilder#opsetFor})
  * @param hw           hardware configuration the model is compiled for

@@ -11,7 +11,6 @@ import io.intbench.golden.fuzz.ModelSpec.ConvQuant;
 import io.intbench.golden.fuzz.ModelSpec.Dense;
 import io.intbench.golden.fuzz.ModelSpec.Form;
 import io.intbench.golden.fuzz.ModelSpec.Gap;
-import io.intbench.golden.fuzz.ModelSpec.Groups;
 import io.intbench.golden.fuzz.ModelSpec.Layer;
 import io.intbench.golden.fuzz.ModelSpec.MaxPool;
 import io.intbench.golden.fuzz.ModelSpec.OutQ;
@@ -28,6 +27,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -45,8 +46,12 @@ import java.util.function.Function;
  */
 final class SpecBuilder {
 
-    /** The model, the input to run it on, the hardware to compile for, and a line per layer as it was built. */
-    record Built(ModelProto model, Map<String, HostTensor> inputs, HardwareConfig hw, int opset, List<String> layers) {
+    /**
+     * The model, the input to run it on, the hardware to compile for, a line per layer as it was built, and the
+     * known bugs ({@link ModelSpecs#avoidsKnownBugs}) whose pattern the model contains.
+     */
+    record Built(ModelProto model, Map<String, HostTensor> inputs, HardwareConfig hw, int opset, List<String> layers,
+                 Set<String> knownBugs) {
         String describe() {
             return String.join("\n", layers);
         }
@@ -56,6 +61,7 @@ final class SpecBuilder {
     private final List<QParams> autos;
     private final boolean recording;
     private final List<String> layers = new ArrayList<>();
+    private final Set<String> knownBugs = new TreeSet<>();
     private QdqModelBuilder b;
     private int slot;
 
@@ -145,7 +151,8 @@ final class SpecBuilder {
             }
         }
         b.output(x, "output");
-        return new Built(b.build(), b.randomInputs(spec.inputSeed()), hardware(spec.hw()), opset, List.copyOf(layers));
+        return new Built(b.build(), b.randomInputs(spec.inputSeed()), hardware(spec.hw()), opset, List.copyOf(layers),
+                Set.copyOf(knownBugs));
     }
 
     private String form() {
@@ -239,6 +246,9 @@ final class SpecBuilder {
         boolean floatBias = q.bias() == ModelSpec.Bias.FLOAT && spec.form() != Form.QOPERATOR;
         cs.bias(q.bias() != ModelSpec.Bias.NONE).floatBias(floatBias);
         boolean exposed = q.nonRedundantActivation() && spec.form() != Form.QOPERATOR;
+        if (exposed && act == Activation.CLIP_PM2 && !q.out().auto()) {
+            knownBugs.add(ModelSpecs.FUZZ_2);
+        }
         Act y = quantized(q.out(), exposed ? Activation.NONE : act, p -> b.conv(x, cs, p.scale(), p.zeroPoint()), () -> b.conv(x, cs));
         layers.add("conv " + x.qName() + " -> " + y + " " + geom + " " + act + (exposed ? " (non-redundant)" : "") + " weights "
                 + (w == null ? "default" : w) + " bias " + (q.bias() == ModelSpec.Bias.FLOAT && !floatBias ? "INT32" : q.bias()));
@@ -270,6 +280,12 @@ final class SpecBuilder {
     }
 
     private Act add(Act a, Act c, OutQ out) {
+        if (spec.act() == DType.INT8) {
+            knownBugs.add(ModelSpecs.FUZZ_1);
+        }
+        if (HostTensor.elementCount(a.shape()) == 1 && HostTensor.elementCount(c.shape()) > 1) {
+            knownBugs.add(ModelSpecs.FUZZ_3);
+        }
         Act y = quantized(out, Activation.NONE, p -> b.add(a, c, p.scale(), p.zeroPoint()), () -> b.add(a, c));
         layers.add("add " + a.qName() + " + " + c.qName() + " -> " + y);
         return y;
@@ -357,28 +373,5 @@ final class SpecBuilder {
 
     private static int gcd(int a, int c) {
         return c == 0 ? a : gcd(c, a % c);
-    }
-
-    static boolean usesActivation(ModelSpec s, Activation a) {
-        for (Layer l : s.body()) {
-            for (ConvQuant q : convQuants(l)) {
-                if (q.activation() == a) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    static boolean usesGroups(ModelSpec s, Groups g) {
-        for (Layer l : s.body()) {
-            if (l instanceof Conv c && c.groups() == g) {
-                return true;
-            }
-            if (l instanceof Residual r && r.branch().stream().anyMatch(bc -> bc.groups() == g)) {
-                return true;
-            }
-        }
-        return false;
     }
 }
