@@ -90,11 +90,13 @@ final class ModelSpecs {
     static final String FUZZ_1 = "FUZZ-1 Add of int8 activations";
 
     /**
-     * FUZZ-2 (failures/fuzz-2-clip-inside-range.onnx): DQ -> Conv -> Clip(-2, 2) -> Q where the Clip cuts inside the
-     * output range. ORT does not absorb that Clip, so it does not fuse the group into an integer QLinearConv and
-     * computes the Conv in float (ORT optimised equals ORT unoptimised on it); the compiler fuses the Clip into its
-     * integer requantization and differs by 1 LSB on about 2 in 100,000 outputs. (Relu and Clip(0, x) inside the
-     * range were not seen to differ in 115,200 outputs each.)
+     * FUZZ-2 (failures/fuzz-2-clip-inside-range.onnx, fuzz-2b-clip-auto-params.onnx): DQ -> Conv -> Clip(-2, 2) -> Q
+     * where the Clip, whose lower bound is negative, cuts inside the output range (even by a fraction of a step, as
+     * with the builder's automatic parameters [-1.99, 2.008]). ORT does not absorb that Clip, so it does not fuse the
+     * group into an integer QLinearConv and computes the Conv in float (ORT optimised equals ORT unoptimised on it);
+     * the compiler fuses the Clip into its integer requantization and differs by 1 LSB on about 2 in 100,000
+     * outputs. (Relu and Clip(0, x) inside the range were not seen to differ, in 115,200 outputs each and in the
+     * fuzzer's models.)
      */
     static final String FUZZ_2 = "FUZZ-2 Clip inside the output range";
 

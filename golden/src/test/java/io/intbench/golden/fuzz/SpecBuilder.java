@@ -246,10 +246,10 @@ final class SpecBuilder {
         boolean floatBias = q.bias() == ModelSpec.Bias.FLOAT && spec.form() != Form.QOPERATOR;
         cs.bias(q.bias() != ModelSpec.Bias.NONE).floatBias(floatBias);
         boolean exposed = q.nonRedundantActivation() && spec.form() != Form.QOPERATOR;
-        if (exposed && act == Activation.CLIP_PM2 && !q.out().auto()) {
+        Act y = quantized(q.out(), exposed ? Activation.NONE : act, p -> b.conv(x, cs, p.scale(), p.zeroPoint()), () -> b.conv(x, cs));
+        if (act == Activation.CLIP_PM2 && !clipCoversOutputRange(-2f, 2f, y)) {
             knownBugs.add(ModelSpecs.FUZZ_2);
         }
-        Act y = quantized(q.out(), exposed ? Activation.NONE : act, p -> b.conv(x, cs, p.scale(), p.zeroPoint()), () -> b.conv(x, cs));
         layers.add("conv " + x.qName() + " -> " + y + " " + geom + " " + act + (exposed ? " (non-redundant)" : "") + " weights "
                 + (w == null ? "default" : w) + " bias " + (q.bias() == ModelSpec.Bias.FLOAT && !floatBias ? "INT32" : q.bias()));
         return y;
@@ -365,6 +365,19 @@ final class SpecBuilder {
             }
         }
         return explicit.apply(new QParams(scale, zp));
+    }
+
+    /**
+     * Whether Clip(min, max) leaves the whole output range alone, as ORT's ClipQuantFusion tests it before removing a
+     * Clip in front of QuantizeLinear (onnxruntime/core/optimizer/qdq_transformer/clip_quantizelinear.cc): in float,
+     * {@code min - scale * (qmin - zp) <= FLT_EPSILON} and {@code scale * (qmax - zp) - max <= FLT_EPSILON}.
+     */
+    private static boolean clipCoversOutputRange(float min, float max, Act y) {
+        DType t = y.type();
+        float lower = y.scale() * (t.qmin() - y.zeroPoint());
+        float upper = y.scale() * (t.qmax() - y.zeroPoint());
+        float eps = Math.ulp(1f);
+        return min - lower <= eps && upper - max <= eps;
     }
 
     private static int clamp(int v, DType t) {
