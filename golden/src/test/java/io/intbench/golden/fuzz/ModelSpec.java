@@ -106,7 +106,8 @@ public record ModelSpec(Form form, DType act, WeightQuant weights, int opset, Hw
      * A layer's output quantization: {@link #AUTO} takes QdqModelBuilder's automatic choice (about +-4 RMS of
      * the real values); otherwise its scale times {@code 2^(scaleQuarters / 4)} and its zero point plus
      * {@code zpShift} (clamped). After Relu/Clip the zero point stays at qmin and a Clip(0, 6) scale at most
-     * 6 / 255, so that ORT absorbs the activation as quantize_static's models let it (NUMERICS.md).
+     * 6 / 255, and after Clip(-2, 2) (even with AUTO) the whole range inside [-2, 2], so that ORT absorbs the
+     * activation as quantize_static's models let it (NUMERICS.md); {@link ConvQuant#nonRedundantActivation} lifts that.
      */
     public record OutQ(int scaleQuarters, int zpShift) {
         public static final OutQ AUTO = new OutQ(0, 0);

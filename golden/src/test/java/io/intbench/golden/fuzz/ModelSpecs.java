@@ -29,6 +29,9 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * jqwik arbitraries of {@link ModelSpec}. Everything is built from integer ranges, enums, booleans and
@@ -78,8 +81,13 @@ final class ModelSpecs {
      * entry from {@link #EXCLUDED} with the fix, and the property checks the fix on thousands of models.
      */
     static boolean avoidsKnownBugs(ModelSpec s) {
-        return SpecBuilder.build(s).knownBugs().stream().noneMatch(EXCLUDED::contains);
+        Set<String> bugs = SpecBuilder.build(s).knownBugs();
+        bugs.forEach(b -> FILTERED.merge(b, 1L, Long::sum));
+        return bugs.stream().noneMatch(EXCLUDED::contains);
     }
+
+    /** How many generated specs (including shrinking candidates) each known-bug pattern filtered out. */
+    static final Map<String, Long> FILTERED = new ConcurrentSkipListMap<>();
 
     /**
      * FUZZ-1 (failures/fuzz-1-int8-add.onnx): an Add of int8 activations differs from ORT by 1 LSB on a few code
@@ -110,7 +118,7 @@ final class ModelSpecs {
      */
     static final String FUZZ_3 = "FUZZ-3 Add with a broadcast first operand";
 
-    static final java.util.Set<String> EXCLUDED = java.util.Set.of(FUZZ_1, FUZZ_2, FUZZ_3);
+    static final Set<String> EXCLUDED = Set.of(FUZZ_1, FUZZ_2, FUZZ_3);
 
     /** Mutable accumulator for {@link Builders}: jqwik shrinks each {@code use} independently. */
     private static final class Parts {

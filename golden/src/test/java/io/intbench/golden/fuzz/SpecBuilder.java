@@ -342,9 +342,11 @@ final class SpecBuilder {
             autos.add(new QParams(y.scale(), y.zeroPoint()));
             return y;
         }
-        if (out.auto()) {
+        if (out.auto() && act != Activation.CLIP_PM2) {
             return automatic.get();
         }
+        // Clip(-2, 2) always takes the explicit path below: the builder's automatic range for it, [-1.992, 2.008] in
+        // uint8, overshoots the Clip by a fraction of a step, and ORT would then run the Conv in float (FUZZ-2)
         DType t = spec.act();
         QParams base = autos.get(i);
         float scale = (float) (base.scale() * Math.pow(2, out.scaleQuarters() / 4.0));
