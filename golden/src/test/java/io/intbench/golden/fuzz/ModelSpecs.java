@@ -118,7 +118,15 @@ final class ModelSpecs {
      */
     static final String FUZZ_3 = "FUZZ-3 Add with a broadcast first operand";
 
-    static final Set<String> EXCLUDED = Set.of(FUZZ_2);  // FUZZ-1 and FUZZ-3 are fixed (Tables.add)
+    /**
+     * FUZZ-4 (failures/fuzz-4-int8-add-unfused.onnx): an int8 QDQ Add one of whose operands is the graph input's
+     * quantized tensor. ORT's x86 int8-to-uint8 rewrite leaves that QuantizeLinear int8 while the other operand
+     * becomes uint8, so ORT does not form QLinearAdd and runs the Add in float; the compiler uses the QLinearAdd
+     * formula. 1 LSB on a few near-ties (found by the 10,000-model run after 373 models).
+     */
+    static final String FUZZ_4 = "FUZZ-4 int8 Add reading the graph input's tensor";
+
+    static final Set<String> EXCLUDED = Set.of(FUZZ_2, FUZZ_4);  // FUZZ-1 and FUZZ-3 are fixed (Tables.add)
 
     /** Mutable accumulator for {@link Builders}: jqwik shrinks each {@code use} independently. */
     private static final class Parts {

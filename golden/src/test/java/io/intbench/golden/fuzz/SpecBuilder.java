@@ -136,6 +136,7 @@ final class SpecBuilder {
         int centre = t == DType.UINT8 ? 128 : 0;
         int zp = clamp(centre + in.zpShift(), t);
         Act x = b.input("input", scale, zp, 1, in.channels(), in.height(), in.width());
+        modelInput = x;
         layers.add(form() + " opset " + opset + ", " + spec.hw() + ": " + x);
         for (Layer l : spec.body()) {
             x = layer(x, l);
@@ -279,9 +280,15 @@ final class SpecBuilder {
         return r.swap() ? add(y, shortcut, r.addOut()) : add(shortcut, y, r.addOut());
     }
 
+    /** The graph input's quantized tensor (FUZZ-4 concerns an int8 Add that reads it). */
+    private Act modelInput;
+
     private Act add(Act a, Act c, OutQ out) {
         if (spec.act() == DType.INT8) {
             knownBugs.add(ModelSpecs.FUZZ_1);
+            if (a == modelInput || c == modelInput) {
+                knownBugs.add(ModelSpecs.FUZZ_4);
+            }
         }
         if (HostTensor.elementCount(a.shape()) < HostTensor.elementCount(c.shape())) {
             knownBugs.add(ModelSpecs.FUZZ_3);
