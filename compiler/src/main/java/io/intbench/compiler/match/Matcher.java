@@ -896,6 +896,15 @@ public final class Matcher {
         if (b.size() != outC && b.size() != 1) {
             throw new Unsupported("bias '" + name + "' has " + b.size() + " values for " + outC + " output channels");
         }
+        long[] bd = b.dims();
+        for (int i = 0; i + 1 < bd.length; i++) {
+            if (bd[i] != 1) {
+                // e.g. Gemm/QGemm C of shape [M, 1]: one bias per row, broadcast along N (onnx2c's
+                // test_qgemm_uint8_transB_row_bias); the accelerator adds one bias per output channel
+                throw new Unsupported("bias '" + name + "' of shape " + Arrays.toString(bd)
+                        + " varies along axis " + i + " (only a bias per output channel, along the last axis, is supported)");
+            }
+        }
         if (!floatBias && beta != 1f) {
             throw new Unsupported("Gemm beta=" + beta + " with an integer bias");
         }
