@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -204,6 +205,36 @@ public final class ProgramFile {
             return new String(b, StandardCharsets.UTF_8);
         }
 
+        /**
+         * The constant arrays a descriptor points at (zero points, biases, requant pairs, offsets, tables) must lie
+         * inside DRAM: their lengths come from descriptor fields, so without this a damaged count would make the
+         * simulator allocate gigabytes (found by CliFuzzTest). Lengths as the simulator's kernels read them.
+         */
+        void constantsInDram(int i, Descriptor d, int dramSize) {
+            if (d instanceof Descriptor.ConvDesc c) {
+                region(i, "wZpAddr", c.wZpAddr(), 4L * c.outC(), dramSize);
+                region(i, "biasAddr", c.biasAddr(), 4L * c.outC(), dramSize);
+                region(i, "requantAddr", c.requantAddr(), 8L * c.outC(), dramSize);
+            } else if (d instanceof Descriptor.MatMulDesc m) {
+                region(i, "wZpAddr", m.wZpAddr(), 4L * m.n(), dramSize);
+                region(i, "biasAddr", m.biasAddr(), 4L * m.n(), dramSize);
+                region(i, "requantAddr", m.requantAddr(), 8L * m.n(), dramSize);
+            } else if (d instanceof Descriptor.GapDesc g) {
+                region(i, "requantAddr", g.requantAddr(), 8L, dramSize);
+            } else if (d instanceof Descriptor.GatherDesc g) {
+                region(i, "offAddr", g.offAddr(), 4L * ((long) g.d0() + g.d1() + g.d2() + g.d3()), dramSize);
+            } else if (d instanceof Descriptor.AvgPoolDesc a) {
+                region(i, "dqAddr", a.dqAddr(), 4L * 256, dramSize);
+            }
+        }
+
+        void region(int i, String field, int addr, long bytes, int dramSize) {
+            if (addr < 0 || bytes < 0 || bytes > dramSize - (long) addr) {
+                throw bad("descriptor " + i + " field " + field + " = 0x" + Integer.toHexString(addr) + " with " + bytes
+                        + " bytes lies outside DRAM of " + dramSize + " bytes");
+            }
+        }
+
         Program program() {
             byte[] bytes = buf.array();
             if (bytes.length < MAGIC.length + 6) {
@@ -265,11 +296,14 @@ public final class ProgramFile {
                     for (int j = 0; j < nf; j++) {
                         f[j] = whole.getInt();
                     }
+                    Descriptor d;
                     try {
-                        descs.add(kind.decode(f));
+                        d = kind.decode(f);
                     } catch (IllegalArgumentException e) {
                         throw bad("descriptor " + i + " (" + kind + "): " + e.getMessage());
                     }
+                    constantsInDram(i, d, dramSize);
+                    descs.add(d);
                 }
                 section = "instructions";
                 int ni = count(16, "instruction");
@@ -333,6 +367,12 @@ public final class ProgramFile {
                     long[] shape = new long[rank];
                     for (int j = 0; j < rank; j++) {
                         shape[j] = whole.getLong();
+                        // a dim beyond DRAM cannot be stored; checked here so that the element count cannot
+                        // overflow a long (found by ProgramFuzzTest)
+                        if (shape[j] < 0 || shape[j] > dramSize) {
+                            throw bad("tensor " + name + " dim " + j + " = " + shape[j] + " is negative or exceeds DRAM of "
+                                    + dramSize + " bytes");
+                        }
                     }
                     int addr = whole.getInt();
                     int axis = whole.getInt();
@@ -351,8 +391,14 @@ public final class ProgramFile {
                     } catch (IllegalArgumentException e) {
                         throw bad("tensor " + name + ": " + e.getMessage());
                     }
-                    if (addr < 0 || t.bytes() > dramSize - (long) addr) {
-                        throw bad("tensor " + name + " at 0x" + Integer.toHexString(addr) + " of " + t.bytes()
+                    long tensorBytes;
+                    try {
+                        tensorBytes = t.bytes();
+                    } catch (ArithmeticException e) {
+                        throw bad("tensor " + name + " of shape " + Arrays.toString(shape) + " has more elements than a long holds");
+                    }
+                    if (addr < 0 || tensorBytes > dramSize - (long) addr) {
+                        throw bad("tensor " + name + " at 0x" + Integer.toHexString(addr) + " of " + tensorBytes
                                 + " bytes lies outside DRAM of " + dramSize + " bytes");
                     }
                     tensors.add(t);

@@ -77,7 +77,9 @@ public final class GraphPreparer implements Values {
         for (OnnxProto.ValueInfoProto p : g.getInputList()) {
             if (!constants.containsKey(p.getName())) {
                 inputs.add(p.getName());
-                infos.put(p.getName(), declaredInfo(p, true));
+                ValueInfo vi = declaredInfo(p, true);
+                checkSize(p.getName(), vi);
+                infos.put(p.getName(), vi);
             }
         }
         for (OnnxProto.ValueInfoProto p : g.getValueInfoList()) {
@@ -117,6 +119,25 @@ public final class GraphPreparer implements Values {
         Collections.reverse(kept);
         constants.keySet().retainAll(needed);
         return new Graph(g.getName(), kept, constants, inputs, outputs, infos, opsets, model);
+    }
+
+    /**
+     * A graph input must fit in one Java array (at most 2^31-1 elements): a larger declared shape is refused from
+     * the header, before anything is allocated, and before lowering narrows its dims to int (found by
+     * OnnxFuzzTest, where a dim of 2^32 became 0).
+     */
+    private static void checkSize(String name, ValueInfo vi) {
+        if (vi.shape() == null) {
+            return;
+        }
+        long n = 1;
+        for (long d : vi.shape()) {
+            if (d > Integer.MAX_VALUE || (d > 0 && n > Integer.MAX_VALUE / d)) {
+                throw new IntbenchException.UnsupportedModel("graph input '" + name + "' declares shape "
+                        + Arrays.toString(vi.shape()) + ", more than the 2^31-1 elements a tensor may hold");
+            }
+            n *= Math.max(d, 0);
+        }
     }
 
     /** Kahn's algorithm, taking ready nodes in model order; checks that every input has a source. */

@@ -231,6 +231,13 @@ final class ShapeInference {
             }
             long[] kernel = n.attrInts("kernel_shape", Arrays.copyOfRange(w, 2, w.length));
             y = Shapes.concat(new long[] {x[0], w[0]}, Shapes.spatial(n, Arrays.copyOfRange(x, 2, x.length), kernel, false));
+            // Empty tensors are legal ONNX but there is no convolution to run on them; refuse here, naming the
+            // node, rather than let lowering build a descriptor of zero size (found by OnnxFuzzTest).
+            if (Arrays.stream(x).anyMatch(d -> d == 0) || Arrays.stream(w).anyMatch(d -> d == 0)
+                    || Arrays.stream(y).anyMatch(d -> d == 0)) {
+                throw Shapes.bad(n, "input " + Arrays.toString(x) + ", weight " + Arrays.toString(w) + " and output "
+                        + Arrays.toString(y) + ": a convolution over an empty tensor");
+            }
         }
         set(0, type, y);
     }

@@ -151,6 +151,14 @@ final class Shapes {
             throw bad(n, "pads " + Arrays.toString(pads) + " / kernel " + Arrays.toString(kernel)
                     + " do not fit " + k + " spatial dims");
         }
+        for (int i = 0; i < k; i++) {
+            // ONNX requires strides, dilations and kernel sizes of at least 1; a 0 would divide by zero here or
+            // reach lowering as an empty window (found by OnnxFuzzTest)
+            if (strides[i] < 1 || dil[i] < 1 || kernel[i] < 1) {
+                throw bad(n, "strides " + Arrays.toString(strides) + ", dilations " + Arrays.toString(dil) + " and kernel "
+                        + Arrays.toString(kernel) + " must all be at least 1");
+            }
+        }
         String autoPad = n.attrString("auto_pad", "NOTSET");
         long[] out = new long[k];
         for (int i = 0; i < k; i++) {
