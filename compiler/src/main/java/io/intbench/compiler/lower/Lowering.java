@@ -134,7 +134,18 @@ public final class Lowering {
 
     // ----- constants and descriptors --------------------------------------------------------------
 
+    /** The layer's constants; a scale ratio no integer multiplier can represent is refused naming the layer. */
     private Emitted constants(QOp op) {
+        try {
+            return constantsOf(op);
+        } catch (IllegalArgumentException e) {
+            throw new IntbenchException.UnsupportedModel("layer '" + op.name() + "' (" + op.kind() + ", ONNX nodes "
+                    + String.join(", ", op.nodes()) + "): " + e.getMessage()
+                    + "; its scales cannot be turned into an integer requantization");
+        }
+    }
+
+    private Emitted constantsOf(QOp op) {
         image.align();
         int start = image.size();
         Emitted e;

@@ -52,13 +52,6 @@ public class OnnxFuzzTest {
     static final Pattern WHERE = Pattern.compile("(?i)(node|tensor|field|offset|initializer|attribute|opset|input|output"
             + "|dim|shape|ir_version|graph|data_type|elem_type|domain|scale|zero point|zero_point|type|value)");
 
-    /**
-     * Known and reported, outside the loaders this suite may fix: a scale that is positive and finite but extreme
-     * (e.g. 1e-45) makes a requantization multiplier overflow to infinity, and lowering
-     * (Multipliers.OrtScale.of) throws a bare IllegalArgumentException instead of an UnsupportedModel naming the
-     * node. Counted separately in the summary so that it stays visible; any other exception fails the test.
-     */
-    static final String KNOWN_LOWERING_BUG = "requantization multiplier";
 
     static final HardwareConfig CFG = HardwareConfig.defaultConfig();
     static final Map<String, byte[]> SOURCES = new TreeMap<>();
@@ -128,11 +121,6 @@ public class OnnxFuzzTest {
                 return "refused " + e.getClass().getSimpleName();
             } catch (OutOfMemoryError e) {
                 return fail(kind + " of " + name + " ran out of memory", e);
-            } catch (IllegalArgumentException e) {
-                if (String.valueOf(e.getMessage()).startsWith(KNOWN_LOWERING_BUG)) {
-                    return "KNOWN BUG lowering: " + KNOWN_LOWERING_BUG;
-                }
-                return fail(kind + " " + detail + " of " + name + " ended in an uncaught " + e, e);
             } catch (RuntimeException | StackOverflowError e) {
                 return fail(kind + " " + detail + " of " + name + " ended in an uncaught " + e, e);
             }
