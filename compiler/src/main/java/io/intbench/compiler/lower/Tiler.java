@@ -101,7 +101,14 @@ final class Tiler {
                 sumColsOf[tw] += g.inCols(c0, Math.min(tw, g.outW() - c0));
             }
         }
+        // first pass: channel tiles that fill whole array columns (a narrower tile leaves columns idle in
+        // every fold, e.g. a 1-channel tile of a 16-column array uses 1/16 of it); then any width
+        int cols = cfg.array().cols();
+        for (int pass = 0; pass < 2 && best == null; pass++) {
         for (int tn = g.unit(); tn <= g.outC(); tn += g.unit()) {
+            if (pass == 0 && !g.grouped() && tn != g.outC() && tn % cols != 0) {
+                continue;
+            }
             long wBytes = tn * g.wPerChannel();
             // blocks of tr whole rows, or (tr = 1) of tw < outW columns of one row
             for (int tr = g.outH(); tr >= 1; tr--) {
@@ -133,6 +140,7 @@ final class Tiler {
                     }
                 }
             }
+        }
         }
         if (best == null) {
             int u = g.unit();
