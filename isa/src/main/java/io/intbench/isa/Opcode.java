@@ -28,6 +28,15 @@ public enum Opcode {
      * ([N][K]), output at {@code c} ([M][N]); accumulation and requantization as CONV.
      */
     MATMUL(0x11, Unit.ARRAY, true, "in", "weights", "out"),
+    /**
+     * One tile of a CONV or MATMUL layer that the compiler split to fit the scratchpad and the
+     * accumulator: the array work of {@code a} output channels (N) by {@code b} output pixels per image (a
+     * block of a convolution's output plane, a matrix multiply's rows of M) of the descriptor's layer. It has no
+     * functional effect and only costs time: the layer's CONV/MATMUL instruction, issued after its
+     * tiles, computes the whole layer at once (so the arithmetic stays that of one layer) and is
+     * charged nothing of its own.
+     */
+    TILE(0x12, Unit.ARRAY, true, "channels", "pixels", ""),
     /** Elementwise binary op with broadcasting through a 256x256 table: {@code c[i] = T[a[i]][b[j]]}. */
     ELTWISE(0x20, Unit.VECTOR, true, "inA", "inB", "out"),
     /** Max pooling on the integer codes. */

@@ -37,6 +37,47 @@ public final class Costs {
 
     private Costs() { }
 
+    /**
+     * Latency of every instruction of a program. A CONV/MATMUL whose descriptor is also named by TILE
+     * instructions belongs to a tiled layer: its tiles carry the array time, so the layer instruction
+     * itself (the functional whole-layer computation) costs 0 cycles.
+     */
+    public static long[] latencies(Program p, HardwareConfig cfg) {
+        java.util.Set<Integer> tiled = new java.util.HashSet<>();
+        for (Instruction i : p.code()) {
+            if (i.op() == io.intbench.isa.Opcode.TILE) {
+                tiled.add(i.desc());
+            }
+        }
+        long[] out = new long[p.code().size()];
+        for (int pc = 0; pc < out.length; pc++) {
+            Instruction i = p.code().get(pc);
+            boolean layerOp = i.op() == io.intbench.isa.Opcode.CONV || i.op() == io.intbench.isa.Opcode.MATMUL;
+            out[pc] = layerOp && tiled.contains(i.desc()) ? 0 : latency(p, i, cfg);
+        }
+        return out;
+    }
+
+    /**
+     * Array cycles of one tile of {@code channels} output channels by {@code pixels} output pixels per image of a
+     * CONV/MATMUL descriptor: the fold formula on the tile's own M x K x N, so each tile pays its own
+     * fill and drain and the tiles of a layer together cost at least the untiled layer. A grouped
+     * convolution's tile holds whole groups, run one after another.
+     */
+    public static long tile(Descriptor d, long channels, long pixels, HardwareConfig cfg) {
+        if (d instanceof ConvDesc c) {
+            long k = (long) (c.inC() / c.groups()) * c.kH() * c.kW();
+            long m = (long) c.batch() * pixels;
+            if (c.groups() == 1) {
+                return array(m, k, channels, cfg);
+            }
+            long perGroup = c.outC() / c.groups();
+            return ceil(channels, perGroup) * array(m, k, perGroup, cfg);
+        }
+        MatMulDesc mm = (MatMulDesc) d;
+        return array(pixels, mm.k(), channels, cfg);
+    }
+
     /** Latency in cycles of instruction {@code pc}. */
     public static long latency(Program p, Instruction i, HardwareConfig cfg) {
         int lanes = cfg.vector().lanes();
@@ -54,6 +95,7 @@ public final class Costs {
                 MatMulDesc d = (MatMulDesc) p.descriptors().get(i.desc());
                 yield array(d.m(), d.k(), d.n(), cfg);
             }
+            case TILE -> tile(p.descriptors().get(i.desc()), i.operand(0), i.operand(1), cfg);
             case ELTWISE -> vector(((EltwiseDesc) p.descriptors().get(i.desc())).elements(), lanes);
             case LUT -> vector(((LutDesc) p.descriptors().get(i.desc())).n(), lanes);
             case GATHER -> vector(((Descriptor.GatherDesc) p.descriptors().get(i.desc())).elements(), lanes);

@@ -36,7 +36,7 @@ public final class Executor {
         Instruction i = p.code().get(pc);
         try {
             switch (i.op()) {
-                case NOP, LOAD, STORE -> { }
+                case NOP, LOAD, STORE, TILE -> { }
                 case HALT -> {
                     return false;
                 }

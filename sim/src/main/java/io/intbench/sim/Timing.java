@@ -33,11 +33,10 @@ public final class Timing {
     public static Result run(Program p, HardwareConfig cfg) {
         List<Instruction> code = p.code();
         int n = code.size();
-        long[] latency = new long[n];
+        long[] latency = Costs.latencies(p, cfg);
         List<ArrayDeque<Integer>> queues = List.of(new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>());
         for (int pc = 0; pc < n; pc++) {
             Instruction ins = code.get(pc);
-            latency[pc] = Costs.latency(p, ins, cfg);
             queues.get(ins.op().unit().queue().ordinal()).add(pc);
             if (ins.op() == Opcode.HALT) {
                 break;
@@ -101,6 +100,13 @@ public final class Timing {
                 }
                 throw new IntbenchException.SimulationTrap("deadlock: no queue can proceed, every head waits for a token that never comes:" + heads);
             }
+        }
+        // every push must have met its pop: a token left over means the compiler's protocol is unbalanced
+        // (a later program reusing the queues would start with a stale token)
+        if (!l2e.isEmpty() || !e2l.isEmpty() || !e2s.isEmpty() || !s2e.isEmpty()) {
+            throw new IntbenchException.SimulationTrap("unbalanced dependency tokens at the end: load->exec " + l2e.size()
+                    + ", exec->load " + e2l.size() + ", exec->store " + e2s.size() + ", store->exec " + s2e.size()
+                    + " token(s) never popped");
         }
         return summarize(p, cfg, slots);
     }

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * it approaches its bytes over the bandwidth.
  */
 class ClosedFormTest {
-    static final HardwareConfig BASE = HardwareConfig.defaultConfig();
+    /** The default config with operand memories large enough that each layer here is one tile (untiled closed forms). */
+    static final HardwareConfig BASE = HardwareConfig.defaultConfig().withOverrides(List.of("scratchpad.kib=1024",
+            "accumulator.kib=1024"));
 
     static Program gemm(HardwareConfig cfg, int m, int k, int n) {
         QdqModelBuilder b = QdqModelBuilder.create(3);

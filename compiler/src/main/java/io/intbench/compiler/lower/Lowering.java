@@ -488,6 +488,14 @@ public final class Lowering {
         QOp op = e.op();
         Descriptor d = descs.get(e.desc());
         long macs = d instanceof Descriptor.ConvDesc c ? c.macs() : d instanceof Descriptor.MatMulDesc m ? m.macs() : 0;
+        if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
+            Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
+            if (plan.tiles().size() > 1) {
+                layers.add(new Program.Layer(op.name(), op.kind() + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
+                emitTiled(e, layer, last, plan);
+                return;
+            }
+        }
         layers.add(new Program.Layer(op.name(), op.kind(), String.join(",", op.nodes()), macs));
         if (e.constBytes() > 0) {
             add(Instruction.of(Opcode.LOAD, 0, e.constAddr(), e.constBytes(), 0), layer);
@@ -533,6 +541,64 @@ public final class Lowering {
         add(Instruction.withDesc(e.opcode(), Instruction.POP_PREV | Instruction.PUSH_NEXT, e.desc(), a, bOperand, out), layer);
         add(Instruction.of(Opcode.STORE, Instruction.POP_PREV | (last ? 0 : Instruction.PUSH_PREV), out,
                 (int) op.out().elements(), 0), layer);
+        if (!last) {
+            add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
+        }
+    }
+
+    /**
+     * Emits a CONV/MATMUL layer split into tiles (see {@link Tiler}), double buffered. Per tile {@code t}
+     * of {@code T}: its loads (the first pops the scratchpad slot freed by tile {@code t-2}'s compute;
+     * tile 0's first activation load pops the previous layer's relay instead; the last pushes to
+     * execute), a TILE instruction (pops the load token, and for {@code t >= 2} the store token saying
+     * slot {@code t % 2}'s output was written back; pushes to store, and for {@code t + 2 < T} frees the
+     * slot for tile {@code t+2}'s loads), and a store of the output tile (pops the compute token; pushes
+     * to execute for tile {@code t+2}, or, for the last tile, the relay to the next layer). The layer's
+     * CONV/MATMUL instruction follows the tiles without tokens: it does the arithmetic of the whole
+     * layer at no cost of its own. Pushes and pops pair up in FIFO order on each of the four queues.
+     */
+    private void emitTiled(Emitted e, int layer, boolean last, Tiler.Plan plan) {
+        List<Tiler.Tile> tiles = plan.tiles();
+        int nt = tiles.size();
+        Descriptor d = descs.get(e.desc());
+        long wTotal = d instanceof Descriptor.ConvDesc c
+                ? (long) c.outC() * (c.inC() / c.groups()) * c.kH() * c.kW()
+                : (long) ((Descriptor.MatMulDesc) d).n() * ((Descriptor.MatMulDesc) d).k();
+        long rest = e.constBytes() - wTotal;
+        if (rest > 0) {
+            // zero points, biases and requantization constants: loaded once, ahead of the tiles
+            add(Instruction.of(Opcode.LOAD, 0, Math.toIntExact(e.constAddr() + wTotal), Math.toIntExact(rest), 0), layer);
+        }
+        boolean relayPopped = layer == 0;
+        for (int t = 0; t < nt; t++) {
+            Tiler.Tile tile = tiles.get(t);
+            List<Tiler.Dma> loads = tile.loads();
+            for (int k = 0; k < loads.size(); k++) {
+                Tiler.Dma ld = loads.get(k);
+                int deps = 0;
+                if (!relayPopped && ld.activation()) {
+                    deps |= Instruction.POP_NEXT;
+                    relayPopped = true;
+                } else if (t >= 2 && k == 0) {
+                    deps |= Instruction.POP_NEXT;
+                }
+                if (k == loads.size() - 1) {
+                    deps |= Instruction.PUSH_NEXT;
+                }
+                add(Instruction.of(Opcode.LOAD, deps, Math.toIntExact(ld.addr()), Math.toIntExact(ld.bytes()), 0), layer);
+            }
+            int cdeps = Instruction.POP_PREV | Instruction.PUSH_NEXT | (t >= 2 ? Instruction.POP_NEXT : 0)
+                    | (t + 2 < nt ? Instruction.PUSH_PREV : 0);
+            add(Instruction.withDesc(Opcode.TILE, cdeps, e.desc(), tile.channels(), tile.pixels(), 0), layer);
+            int sdeps = Instruction.POP_PREV | (t + 2 < nt || (t == nt - 1 && !last) ? Instruction.PUSH_PREV : 0);
+            add(Instruction.of(Opcode.STORE, sdeps, Math.toIntExact(tile.store().addr()), Math.toIntExact(tile.store().bytes()), 0),
+                    layer);
+        }
+        if (!relayPopped) {
+            throw new IllegalStateException("layer " + e.op().name() + ": no tile loads an activation");
+        }
+        add(Instruction.withDesc(e.opcode(), 0, e.desc(), addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(e.op().out())),
+                layer);
         if (!last) {
             add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
         }
