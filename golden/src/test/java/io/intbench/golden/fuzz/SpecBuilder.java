@@ -280,13 +280,14 @@ final class SpecBuilder {
         return r.swap() ? add(y, shortcut, r.addOut()) : add(shortcut, y, r.addOut());
     }
 
-    /** The graph input's quantized tensor (FUZZ-4 concerns an int8 Add that reads it). */
+    /** The graph input's quantized tensor and GlobalAveragePool outputs (FUZZ-4: int8 Adds reading them). */
     private Act modelInput;
+    private final java.util.Set<Act> gapOutputs = new java.util.HashSet<>();
 
     private Act add(Act a, Act c, OutQ out) {
         if (spec.act() == DType.INT8) {
             knownBugs.add(ModelSpecs.FUZZ_1);
-            if (a == modelInput || c == modelInput
+            if (a == modelInput || c == modelInput || gapOutputs.contains(a) || gapOutputs.contains(c)
                     || HostTensor.elementCount(a.shape()) != HostTensor.elementCount(c.shape())) {
                 knownBugs.add(ModelSpecs.FUZZ_4);
             }
@@ -316,6 +317,7 @@ final class SpecBuilder {
 
     private Act gap(Act x, OutQ out) {
         Act y = quantized(out, Activation.NONE, p -> b.globalAveragePool(x, p.scale(), p.zeroPoint()), () -> b.globalAveragePool(x));
+        gapOutputs.add(y);
         layers.add("globalaveragepool " + x.qName() + " -> " + y);
         return y;
     }
