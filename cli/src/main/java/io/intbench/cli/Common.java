@@ -30,6 +30,12 @@ import picocli.CommandLine.Option;
 final class Common {
     private Common() { }
 
+    /** --verbose, shared by every command; {@link Main} reads it to decide whether errors show a stack trace. */
+    static final class Verbose {
+        @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
+        boolean on;
+    }
+
     /** --config and --set. */
     static final class ConfigOptions {
         @Option(names = "--config", paramLabel = "CONFIG.json",

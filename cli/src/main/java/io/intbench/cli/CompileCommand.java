@@ -27,8 +27,8 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     Common.CompileOptions compile = new Common.CompileOptions();
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success.")
     boolean quiet;

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,8 +25,8 @@ final class ConfigsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the presets as a JSON array instead of a table.")
     boolean json;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     @Option(names = {"-q", "--quiet"}, description = "Print the table without the explanatory lines.")
     boolean quiet;

@@ -5,6 +5,7 @@ import io.intbench.isa.ProgramFile;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -15,8 +16,8 @@ final class DisasmCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM.ibc")
     Path program;
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     @Override
     public Integer call() {

@@ -30,8 +30,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     Common.CompileOptions compile = new Common.CompileOptions();
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     @Override
     public Integer call() {

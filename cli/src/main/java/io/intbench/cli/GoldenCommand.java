@@ -71,8 +71,8 @@ final class GoldenCommand implements Callable<Integer> {
     @Mixin
     Common.CompileOptions compile = new Common.CompileOptions();
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the verdict.")
     boolean quiet;

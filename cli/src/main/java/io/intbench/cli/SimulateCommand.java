@@ -56,8 +56,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     Common.ConfigOptions config = new Common.ConfigOptions();
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     @Option(names = {"-q", "--quiet"}, description = "Print only errors.")
     boolean quiet;

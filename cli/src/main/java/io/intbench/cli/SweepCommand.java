@@ -40,8 +40,8 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     Common.CompileOptions compile = new Common.CompileOptions();
 
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces of errors.")
-    boolean verbose;
+    @Mixin
+    Common.Verbose verbose = new Common.Verbose();
 
     /** One point of the sweep. */
     record Point(int array, int bytesPerCycle, long cycles, double utilization, long dramBytes) { }
