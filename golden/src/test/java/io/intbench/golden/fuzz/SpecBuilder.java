@@ -248,7 +248,7 @@ final class SpecBuilder {
         cs.bias(q.bias() != ModelSpec.Bias.NONE).floatBias(floatBias);
         boolean exposed = q.nonRedundantActivation() && spec.form() != Form.QOPERATOR;
         Act y = quantized(q.out(), exposed ? Activation.NONE : act, p -> b.conv(x, cs, p.scale(), p.zeroPoint()), () -> b.conv(x, cs));
-        if (act == Activation.CLIP_PM2 && !clipCoversOutputRange(-2f, 2f, y)) {
+        if (spec.form() != Form.QOPERATOR && !ortAbsorbs(act, y)) {
             knownBugs.add(ModelSpecs.FUZZ_2);
         }
         layers.add("conv " + x.qName() + " -> " + y + " " + geom + " " + act + (exposed ? " (non-redundant)" : "") + " weights "
@@ -333,6 +333,9 @@ final class SpecBuilder {
             case MATMUL -> quantized(d.out(), Activation.NONE, p -> b.matmul(x, d.features(), p.scale(), p.zeroPoint()),
                     () -> b.matmul(x, d.features()));
         };
+        if (spec.form() != Form.QOPERATOR && !ortAbsorbs(relu ? Activation.RELU : Activation.NONE, y)) {
+            knownBugs.add(ModelSpecs.FUZZ_2);
+        }
         layers.add(d.kind().name().toLowerCase() + " " + x.qName() + " -> " + y + (relu ? " relu" : ""));
         return y;
     }
@@ -377,6 +380,20 @@ final class SpecBuilder {
             }
         }
         return explicit.apply(new QParams(scale, zp));
+    }
+
+    /**
+     * Whether ONNX Runtime removes the activation in front of the output QuantizeLinear, so that the group still
+     * fuses into an integer kernel: a Relu when the zero point is qmin (ReluQuantFusion), a Clip when it leaves the
+     * whole output range alone (ClipQuantFusion).
+     */
+    private static boolean ortAbsorbs(Activation act, Act y) {
+        return switch (act) {
+            case NONE -> true;
+            case RELU -> y.zeroPoint() == y.type().qmin();
+            case CLIP6 -> clipCoversOutputRange(0f, 6f, y);
+            case CLIP_PM2 -> clipCoversOutputRange(-2f, 2f, y);
+        };
     }
 
     /**
