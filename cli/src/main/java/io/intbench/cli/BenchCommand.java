@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time ONNX Runtime and the simulator (functional + timing, and timing only) on the same model and input",
             "in one process after warm-up; print the medians, their ratio (simulator / ORT), simulated MACs and cycles per",
-            "host second, compile time and peak heap. The simulator is single-threaded: --threads sets ORT's intra-op threads."},
+            "host second, compile time and peak heap. --threads sets both ORT's intra-op threads and the simulator's."},
         footer = {"", "Examples:", "  intbench bench examples/mobilenetv2-12-int8.onnx",
             "  intbench bench model.onnx --threads 2 --iterations 3 --report bench.json"})
 final class BenchCommand implements Callable<Integer> {

@@ -376,59 +376,131 @@ public final class Kernels {
             }
         }
 
-        /** Output channels {@code [lo, hi)}, each accumulated over output rows, one kernel tap at a time. */
+        /**
+         * Output channels {@code [lo, hi)}, one kernel tap at a time, each tap one long contiguous loop.
+         * The group's input channels are first laid out as zero-padded, zero-point-corrected "phase
+         * planes": for strides {@code sh x sw}, plane {@code (ph, pw)} holds input rows {@code r*sh + ph}
+         * and columns {@code c*sw + pw} (in padded coordinates), {@code QH x QW} of them. Tap
+         * {@code (kh, kw)} then reads plane {@code (kh*dilH mod sh, kw*dilW mod sw)} shifted by
+         * {@code (kh*dilH / sh, kw*dilW / sw)} at unit stride, so every output row is a run of the plane
+         * and all output rows together are one run: the accumulator is kept "wide", {@code outH} rows of
+         * {@code QW} columns, of which the first {@code outW} are outputs (the others are computed and
+         * dropped). Padding is 0 after the zero point correction, contributing nothing, as in
+         * {@link #im2col}.
+         */
         private void direct(int lo, int hi) {
-            int[] x = new int[icg * inHW];
-            int[] acc = new int[outHW];
-            int xZp = d.xZp();
+            int sh = d.strideH();
             int sw = d.strideW();
+            int outH = d.outH();
             int outW = d.outW();
+            int qh = outH + (d.kH() - 1) * d.dilH() / sh + 1;
+            int qw = outW + (d.kW() - 1) * d.dilW() / sw + 1;
+            int[] phaseOf = phaseIndex();
+            int phases = 0;
+            for (int v : phaseOf) {
+                phases = Math.max(phases, v + 1);
+            }
+            int[] x = new int[icg * phases * qh * qw];
+            int[] acc = new int[outH * qw];
+            int run = (outH - 1) * qw + outW;
             int lastGroup = -1;
             for (int oc = lo; oc < hi; oc++) {
                 int g = oc / ocg;
                 if (g != lastGroup) {
-                    int base = srcIn + (n * d.inC() + g * icg) * inHW;
-                    for (int i = 0; i < x.length; i++) {
-                        x[i] = load8(src, base + i, inSigned) - xZp;
-                    }
+                    phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, qh, qw, phaseOf);
                     lastGroup = g;
                 }
                 java.util.Arrays.fill(acc, bias[oc]);
                 for (int ic = 0; ic < icg; ic++) {
-                    int xBase = ic * inHW;
                     for (int kh = 0; kh < d.kH(); kh++) {
+                        int rh = kh * d.dilH();
                         for (int kw = 0; kw < d.kW(); kw++) {
                             int wv = wk[oc * k + (ic * d.kH() + kh) * d.kW() + kw];
                             if (wv == 0) {
                                 continue;
                             }
-                            int colOff = kw * d.dilW() - d.padLeft();
-                            // output columns whose input column ow*stride + colOff lies inside [0, inW)
-                            int owLo = colOff >= 0 ? 0 : ceilDiv(-colOff, sw);
-                            int owHi = Math.min(outW - 1, floorDiv(d.inW() - 1 - colOff, sw));
-                            for (int oh = 0; oh < d.outH(); oh++) {
-                                int ih = oh * d.strideH() - d.padTop() + kh * d.dilH();
-                                if (ih < 0 || ih >= d.inH()) {
-                                    continue;
-                                }
-                                int xRow = xBase + ih * d.inW() + colOff;
-                                int aRow = oh * outW;
-                                if (sw == 1) {
-                                    for (int ow = owLo; ow <= owHi; ow++) {
-                                        acc[aRow + ow] += wv * x[xRow + ow];
-                                    }
-                                } else {
-                                    for (int ow = owLo; ow <= owHi; ow++) {
-                                        acc[aRow + ow] += wv * x[xRow + ow * sw];
-                                    }
-                                }
+                            int rw = kw * d.dilW();
+                            int base = ((ic * phases + phaseOf[(rh % sh) * sw + rw % sw]) * qh + rh / sh) * qw + rw / sw;
+                            for (int i = 0; i < run; i++) {
+                                acc[i] += wv * x[base + i];
                             }
                         }
                     }
                 }
                 int outBase = out + (n * d.outC() + oc) * outHW;
-                for (int p = 0; p < outHW; p++) {
-                    mem[outBase + p] = (byte) requantOut(acc[p], oc);
+                for (int oh = 0; oh < outH; oh++) {
+                    int a = oh * qw;
+                    int o = outBase + oh * outW;
+                    for (int ow = 0; ow < outW; ow++) {
+                        mem[o + ow] = (byte) requantOut(acc[a + ow], oc);
+                    }
+                }
+            }
+        }
+
+        /**
+         * For each phase {@code ph * sw + pw}, its plane's index among the phases some kernel tap reads, or -1
+         * (a stride larger than the dilated kernel leaves phases unread: they are neither built nor stored).
+         */
+        private int[] phaseIndex() {
+            int sh = d.strideH();
+            int sw = d.strideW();
+            boolean[] used = new boolean[sh * sw];
+            for (int kh = 0; kh < d.kH(); kh++) {
+                for (int kw = 0; kw < d.kW(); kw++) {
+                    used[(kh * d.dilH() % sh) * sw + kw * d.dilW() % sw] = true;
+                }
+            }
+            int[] index = new int[used.length];
+            int next = 0;
+            for (int p = 0; p < used.length; p++) {
+                index[p] = used[p] ? next++ : -1;
+            }
+            return index;
+        }
+
+        /** Fills {@code x} with the phase planes ({@link #direct}) of the {@code icg} input channels at {@code base}. */
+        private void phasePlanes(int[] x, int base, int qh, int qw, int[] phaseOf) {
+            int sh = d.strideH();
+            int sw = d.strideW();
+            int inH = d.inH();
+            int inW = d.inW();
+            int xZp = d.xZp();
+            byte[] src = this.src;
+            int i = 0;
+            for (int ic = 0; ic < icg; ic++) {
+                int chan = base + ic * inHW;
+                for (int ph = 0; ph < sh; ph++) {
+                    for (int pw = 0; pw < sw; pw++) {
+                        if (phaseOf[ph * sw + pw] < 0) {
+                            continue;
+                        }
+                        for (int r = 0; r < qh; r++) {
+                            int ih = r * sh + ph - d.padTop();
+                            if (ih < 0 || ih >= inH) {
+                                java.util.Arrays.fill(x, i, i + qw, 0);
+                                i += qw;
+                                continue;
+                            }
+                            // columns c whose input column c*sw + off lies inside [0, inW): [cLo, cHi)
+                            int off = pw - d.padLeft();
+                            int cLo = Math.min(qw, off >= 0 ? 0 : ceilDiv(-off, sw));
+                            int cHi = Math.max(cLo, Math.min(qw, floorDiv(inW - 1 - off, sw) + 1));
+                            java.util.Arrays.fill(x, i, i + cLo, 0);
+                            java.util.Arrays.fill(x, i + cHi, i + qw, 0);
+                            int a = chan + ih * inW + off;
+                            if (inSigned) {
+                                for (int c = cLo; c < cHi; c++) {
+                                    x[i + c] = src[a + c * sw] - xZp;
+                                }
+                            } else {
+                                for (int c = cLo; c < cHi; c++) {
+                                    x[i + c] = (src[a + c * sw] & 0xFF) - xZp;
+                                }
+                            }
+                            i += qw;
+                        }
+                    }
                 }
             }
         }
@@ -471,24 +543,24 @@ public final class Kernels {
             } else {
                 r = -shift >= 64 ? 0 : roundHalfEven(sig, (int) -shift);
             }
-            if (acc < 0) {
-                r = -r;
-            }
+            long sign = acc >> 31;                               // 0 or -1: negate without a branch
+            r = (r ^ sign) - sign;
         }
         long lo = (long) qmin - zp;
         long hi = (long) qmax - zp;
-        return (int) ((r < lo ? lo : Math.min(r, hi)) + zp);
+        return (int) (Math.max(lo, Math.min(r, hi)) + zp);
     }
 
-    /** {@code v / 2^shift} rounded half to even for {@code v >= 0} and {@code 0 <= shift < 64}. */
+    /**
+     * {@code v / 2^shift} rounded half to even for {@code 0 <= v < 2^62} and {@code 0 <= shift < 64},
+     * without branches: adding {@code half - 1}, plus 1 when the kept part is odd, carries into the kept
+     * bits exactly when the remainder is above half, or equal to it with an odd kept part. The remainders
+     * are as good as random, so a branch here would be mispredicted half the time.
+     */
     private static long roundHalfEven(long v, int shift) {
-        if (shift == 0) {
-            return v;
-        }
-        long q = v >>> shift;
-        long rem = v & ((1L << shift) - 1);
-        long half = 1L << (shift - 1);
-        return rem > half || (rem == half && (q & 1) != 0) ? q + 1 : q;
+        long half = (1L << shift) >>> 1;                     // 0 when shift == 0
+        long active = (half | -half) >> 63;                  // all ones when shift > 0, else 0
+        return (v + ((half - 1 + ((v >>> shift) & 1)) & active)) >>> shift;
     }
 
     private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }
