@@ -32,11 +32,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--compiles", defaultValue = "3", description = "Timed compiles after warm-up (default ${DEFAULT-VALUE}).")
     int compiles;
 
-    @Option(names = "--input", paramLabel = "X.npy|IMAGE", description = "The model's float input (.npy) or a PNG/JPEG image; default: seeded random.")
-    Path input;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    InputOptions in = new InputOptions();
 
     @Option(names = "--report", paramLabel = "BENCH.json", description = "Write the figures as JSON.")
     Path report;
@@ -55,10 +52,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        in.check();
         HardwareConfig cfg = config.load(null);
-        Bench.Options o = new Bench.Options(threads, iterations, warmup, compiles, seed);
-        Bench.Result r = Bench.run(model, cfg, compile.options(),
-                input == null ? null : p -> SimulateCommand.inputs(p, input, seed), o);
+        Bench.Options o = new Bench.Options(threads, iterations, warmup, compiles, in.seed);
+        Bench.Result r = Bench.run(model, cfg, compile.options(), in.input == null ? null : in::inputs, o);
         if (report != null) {
             Bench.writeReport(r, report);
         }
