@@ -47,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing (with --report).")
     boolean quiet;
 
@@ -55,7 +58,13 @@ final class BenchCommand implements Callable<Integer> {
         in.check();
         HardwareConfig cfg = config.load(null);
         Bench.Options o = new Bench.Options(threads, iterations, warmup, compiles, in.seed);
-        Bench.Result r = Bench.run(model, cfg, compile.options(), in.input == null ? null : in::inputs, o);
+        Progress bar = progress.start("bench", Bench.steps(o), quiet);
+        Bench.Result r;
+        try {
+            r = Bench.run(model, cfg, compile.options(), in.input == null ? null : in::inputs, o, bar::step);
+        } finally {
+            bar.done();
+        }
         if (report != null) {
             Bench.writeReport(r, report);
         }

@@ -25,6 +25,28 @@ final class Common {
         boolean on;
     }
 
+    /** --progress / --no-progress, shared by every command that can take more than a couple of seconds. */
+    static final class ProgressOption {
+        @Option(names = "--progress", negatable = true,
+                description = "Progress bars on stderr: --progress always, --no-progress never (default: when stderr is a terminal, never with --quiet).")
+        Boolean on;
+
+        /** A bar for {@code total} steps of {@code what}, silent under --quiet ({@code quiet}) or --no-progress. */
+        Progress start(String what, long total, boolean quiet) {
+            return Progress.start(what, total, Progress.Mode.of(on, quiet));
+        }
+
+        /** Compiles with a bar over the compiler's stages. */
+        Compiler.Result compile(Path model, HardwareConfig cfg, Compiler.Options o, boolean quiet) {
+            Progress bar = start("compile", Compiler.STAGES, quiet);
+            try {
+                return Compiler.compile(model, cfg, o, bar::step);
+            } finally {
+                bar.done();
+            }
+        }
+    }
+
     /** --config and --set. */
     static final class ConfigOptions {
         @Option(names = "--config", paramLabel = "CONFIG.json",

@@ -71,6 +71,9 @@ final class GoldenCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the verdict.")
     boolean quiet;
 
@@ -99,7 +102,7 @@ final class GoldenCommand implements Callable<Integer> {
         }
         HardwareConfig cfg = config.load(null);
         Compiler.Options opts = compile.options();
-        Compiler.Result compiled = Compiler.compile(model, cfg, opts);
+        Compiler.Result compiled = progress.compile(model, cfg, opts, quiet);
         int tol = tolerance != null ? tolerance : Golden.defaultTolerance(opts.mode());
         if (in.input != null) {
             List<TensorDesc> ins = compiled.program().tensors(TensorDesc.Role.INPUT);
@@ -114,7 +117,13 @@ final class GoldenCommand implements Callable<Integer> {
             }
         }
         Map<String, HostTensor> x = in.input == null ? null : in.inputs(compiled.program());
-        Golden.Result r = Golden.run(compiled, cfg, x, in.seed, tol, threads);
+        Progress bar = progress.start("golden", Golden.STEPS, quiet);
+        Golden.Result r;
+        try {
+            r = Golden.run(compiled, cfg, x, in.seed, tol, threads, bar::step);
+        } finally {
+            bar.done();
+        }
         if (report != null) {
             Common.writeJson(report, r.report());
         }
@@ -152,7 +161,7 @@ final class GoldenCommand implements Callable<Integer> {
             }
         }
         List<String> names = labels == null ? null : ClassLabels.read(labels);
-        Progress bar = Progress.start("golden", samples.size());
+        Progress bar = progress.start("golden", samples.size(), quiet);
         Dataset.Result r;
         try {
             r = Dataset.run(compiled, cfg, samples, y, tol, threads, bar::step);

@@ -54,6 +54,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print only errors.")
     boolean quiet;
 
@@ -70,7 +73,14 @@ final class SimulateCommand implements Callable<Integer> {
         if (timingOnly) {
             rep = Simulator.timingOnly(p, cfg);
         } else {
-            Simulator.Run run = Simulator.run(p, cfg, in.inputs(p));
+            Map<String, HostTensor> x = in.inputs(p);
+            Progress bar = progress.start("simulate", p.code().size(), quiet);
+            Simulator.Run run;
+            try {
+                run = Simulator.run(p, cfg, x, bar::step);
+            } finally {
+                bar.done();
+            }
             if (output != null) {
                 writeOutputs(run.outputs(), output);
             }

@@ -39,10 +39,28 @@ public final class Simulator {
     }
 
     public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs) {
+        return run(p, cfg, inputs, null);
+    }
+
+    /**
+     * As {@link #run(Program, HardwareConfig, Map)}, calling {@code onInstruction} (a progress bar; may be null)
+     * after each executed instruction: {@code p.code().size()} calls at most (fewer after an early HALT).
+     */
+    public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs, Runnable onInstruction) {
         checkConfig(p, cfg);
         byte[] dram = prepare(p, inputs);
         long t0 = System.nanoTime();
-        Executor.run(p, dram);
+        if (onInstruction == null) {
+            Executor.run(p, dram);
+        } else {
+            for (int pc = 0; pc < p.code().size(); pc++) {
+                boolean more = Executor.step(p, dram, pc);
+                onInstruction.run();
+                if (!more) {
+                    break;
+                }
+            }
+        }
         double ms = (System.nanoTime() - t0) / 1e6;
         Timing.Result timing = Timing.run(p, cfg);
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
