@@ -44,17 +44,17 @@ final class InputOptions {
     static final int IMAGENET_CROP = 224;
 
     @Option(names = "--input", paramLabel = "X.npy|IMAGE",
-            description = {"The model's float input: .npy (C order, the ONNX input shape) or a PNG/JPEG image, preprocessed",
-                "as the options below say; golden also takes an .npy of [N, ...input shape] or a folder of images",
-                "(data-set mode). Default: seeded random."})
+            description = "The model's float input: .npy (C order, the ONNX input shape) or a PNG/JPEG image, preprocessed as"
+                    + " --resize, --crop, --pixel-scale, --mean, --std, --channel-order and --layout say; golden also takes an .npy"
+                    + " of [N, ...input shape] or a folder of images (data-set mode). Default: seeded random.")
     Path input;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--resize", paramLabel = "N|HxW",
-            description = {"Images: resize the short side to N keeping the aspect ratio, or to exactly HxW, before the",
-                "center crop (default: 256 for a 224x224 model input, else the input's own HxW)."})
+            description = "Images: resize the short side to N keeping the aspect ratio, or to exactly HxW, before the"
+                    + " center crop (default: 256 for a 224x224 model input, else the input's own HxW).")
     String resize;
 
     @Option(names = "--crop", paramLabel = "N|HxW",
@@ -62,13 +62,13 @@ final class InputOptions {
     String crop;
 
     @Option(names = "--mean", paramLabel = "M[,M,M]",
-            description = {"Images: subtracted per channel after the pixel scale, in the order of --channel-order; one value",
-                "for all channels or three (default ImageNet's 0.485,0.456,0.406 for R,G,B, times 255 with --pixel-scale 255)."})
+            description = "Images: subtracted per channel after the pixel scale, in the order of --channel-order; one value"
+                    + " for all channels or three (default ImageNet's 0.485,0.456,0.406 for R,G,B, times 255 with --pixel-scale 255).")
     String mean;
 
     @Option(names = "--std", paramLabel = "S[,S,S]",
-            description = {"Images: divides per channel after the mean, in the order of --channel-order (default ImageNet's",
-                "0.229,0.224,0.225 for R,G,B, times 255 with --pixel-scale 255)."})
+            description = "Images: divides per channel after the mean, in the order of --channel-order; one value or three"
+                    + " (default ImageNet's 0.229,0.224,0.225 for R,G,B, times 255 with --pixel-scale 255).")
     String std;
 
     @Option(names = "--channel-order", paramLabel = "rgb|bgr",
@@ -114,6 +114,10 @@ final class InputOptions {
         List<TensorDesc> ins = p.tensors(TensorDesc.Role.INPUT);
         if (ins.size() != 1) {
             throw new IntbenchException.InvalidInput("--input gives one tensor but the model has " + ins.size() + " inputs");
+        }
+        if (Files.isDirectory(input)) {
+            throw new IntbenchException.InvalidInput("--input " + input + " is a folder; only golden runs a folder of images"
+                    + " (data-set mode): give one .npy or image file");
         }
         TensorDesc t = ins.get(0);
         String name = name(t);

@@ -74,7 +74,7 @@ final class SimulateCommand implements Callable<Integer> {
             rep = Simulator.timingOnly(p, cfg);
         } else {
             Map<String, HostTensor> x = in.inputs(p);
-            Progress bar = progress.start("simulate", p.code().size(), quiet);
+            Progress bar = progress.start("simulate", Simulator.steps(p), quiet);
             Simulator.Run run;
             try {
                 run = Simulator.run(p, cfg, x, bar::step);

@@ -298,6 +298,7 @@ class CliRefusalTest {
         Path npy = Cli.fixture("lenet.input.npy", dir);
         refusedWithOptions(npy, List.of("--mean", "0.5"), "--mean", "image", "lenet.input.npy", "is not an image");
         refused(INVALID, List.of("simulate", dir.resolve("lenet.ibc"), "--resize", "256"), "--resize", "no --input", "random");
+        refused(INVALID, List.of("simulate", dir.resolve("lenet.ibc"), "--input", dir), dir.toString(), "folder", "only golden");
     }
 
     @Test

@@ -159,6 +159,22 @@ class InputOptionsTest {
     }
 
     @Test
+    void everyCommandThatReadsAnInputHasTheSameOptions() throws IOException {
+        int[][][] p = distinct4x4();
+        Path f = png("d.png", p);
+        for (Object command : new Object[] {new SimulateCommand(), new GoldenCommand(), new BenchCommand()}) {
+            CommandLine cl = new CommandLine(command);
+            cl.parseArgs("model", "--input", f.toString(), "--resize", "4", "--mean", "0.5", "--std", "0.25", "--layout", "nhwc");
+            InputOptions o = (InputOptions) cl.getMixins().get("in");
+            o.check();
+            float[] v = o.read(f, new long[] {1, 2, 2, 3}, "x").toFloatArray();
+            for (int c = 0; c < 3; c++) {
+                assertEquals((p[1][1][c] / 255.0 - 0.5) / 0.25, v[c], TOL, command.getClass().getSimpleName() + " channel " + c);
+            }
+        }
+    }
+
+    @Test
     void cropOtherThanTheModelsInputIsRefused() throws IOException {
         Path f = png("d.png", distinct4x4());
         IntbenchException e = assertThrows(IntbenchException.InvalidInput.class,

@@ -42,27 +42,34 @@ public final class Simulator {
         return run(p, cfg, inputs, null);
     }
 
+    /** The steps {@link #run(Program, HardwareConfig, Map, Runnable)} counts: one per instruction, then the timing model. */
+    public static long steps(Program p) {
+        return p.code().size() + 1L;
+    }
+
     /**
-     * As {@link #run(Program, HardwareConfig, Map)}, calling {@code onInstruction} (a progress bar; may be null)
-     * after each executed instruction: {@code p.code().size()} calls at most (fewer after an early HALT).
+     * As {@link #run(Program, HardwareConfig, Map)}, calling {@code onStep} (a progress bar; may be null) after
+     * each instruction and after the timing model: {@link #steps} calls (an early HALT counts the instructions
+     * it skips).
      */
-    public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs, Runnable onInstruction) {
+    public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs, Runnable onStep) {
         checkConfig(p, cfg);
         byte[] dram = prepare(p, inputs);
         long t0 = System.nanoTime();
-        if (onInstruction == null) {
+        if (onStep == null) {
             Executor.run(p, dram);
         } else {
+            boolean more = true;
             for (int pc = 0; pc < p.code().size(); pc++) {
-                boolean more = Executor.step(p, dram, pc);
-                onInstruction.run();
-                if (!more) {
-                    break;
-                }
+                more = more && Executor.step(p, dram, pc);
+                onStep.run();
             }
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         Timing.Result timing = Timing.run(p, cfg);
+        if (onStep != null) {
+            onStep.run();
+        }
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
         for (TensorDesc t : p.tensors()) {
             tensors.putIfAbsent(t.name(), read(dram, t));
