@@ -158,6 +158,27 @@ class InputOptionsTest {
         assertEquals(13f, v[1]);
     }
 
+    /**
+     * A 7x4 image kept at its size ({@code --resize 4x7}) and center-cropped to 1x2: torchvision's offsets are
+     * {@code int(round((4 - 1) / 2))} = round(1.5) = 2 and {@code int(round((7 - 2) / 2))} = round(2.5) = 2, Python
+     * rounding halves to even.
+     */
+    @Test
+    void nonSquareCropUsesTorchvisionsHalfToEvenOffsets() throws IOException {
+        int[][][] p = new int[4][7][3];
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 7; x++) {
+                p[y][x] = new int[] {10 * y + x, 100 + 10 * y + x, 200 + y + x};
+            }
+        }
+        float[] v = preprocess(png("w.png", p), new long[] {1, 3, 1, 2}, "--resize", "4x7", "--pixel-scale", "255", "--mean", "0",
+                "--std", "1").toFloatArray();
+        for (int c = 0; c < 3; c++) {
+            assertEquals(p[2][2][c], v[c * 2], 0, "channel " + c + " left");
+            assertEquals(p[2][3][c], v[c * 2 + 1], 0, "channel " + c + " right");
+        }
+    }
+
     @Test
     void everyCommandThatReadsAnInputHasTheSameOptions() throws IOException {
         int[][][] p = distinct4x4();
