@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  intbench golden", "  intbench golden model.onnx --input x.npy --report golden.json",
             "  intbench golden model.onnx --requant fixed-point",
             "  intbench golden model.onnx --html golden.html",
-            "  intbench golden model.onnx --input cat.jpg --resize 232 --channel-order bgr --pixel-scale 255 --mean 0 --std 1",
+            "  intbench golden model.onnx --input cat.jpg --resize 232",
+            "  intbench golden model.onnx --input cat.png --channel-order bgr --layout nhwc",
             "  intbench golden model.onnx --input X.npy --labels Y.npy --report dataset.json   (X: [N, ...input shape])",
             "  intbench golden --input photos/                                                 (every PNG/JPEG, by name)"})
 final class GoldenCommand implements Callable<Integer> {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run a program on the simulated accelerator (from the program file alone) and report cycles per layer.",
         footer = {"", "Examples:", "  intbench simulate model.ibc --input x.npy --output y.npy --report report.json",
-            "  intbench simulate model.ibc --html report.html"})
+            "  intbench simulate model.ibc --html report.html",
+            "  intbench simulate model.ibc --input cat.jpg --channel-order bgr --output y.npy"})
 final class SimulateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM.ibc")
     Path program;
