@@ -32,11 +32,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--compiles", defaultValue = "3", description = "Timed compiles after warm-up (default ${DEFAULT-VALUE}).")
     int compiles;
 
-    @Option(names = "--input", paramLabel = "X.npy|IMAGE", description = "The model's float input (.npy) or a PNG/JPEG image; default: seeded random.")
-    Path input;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    InputOptions in = new InputOptions();
 
     @Option(names = "--report", paramLabel = "BENCH.json", description = "Write the figures as JSON.")
     Path report;
@@ -50,15 +47,24 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing (with --report).")
     boolean quiet;
 
     @Override
     public Integer call() {
+        in.check();
         HardwareConfig cfg = config.load(null);
-        Bench.Options o = new Bench.Options(threads, iterations, warmup, compiles, seed);
-        Bench.Result r = Bench.run(model, cfg, compile.options(),
-                input == null ? null : p -> SimulateCommand.inputs(p, input, seed), o);
+        Bench.Options o = new Bench.Options(threads, iterations, warmup, compiles, in.seed);
+        Progress bar = progress.start("bench", Bench.steps(o), quiet);
+        Bench.Result r;
+        try {
+            r = Bench.run(model, cfg, compile.options(), in.input == null ? null : in::inputs, o, bar::step);
+        } finally {
+            bar.done();
+        }
         if (report != null) {
             Bench.writeReport(r, report);
         }

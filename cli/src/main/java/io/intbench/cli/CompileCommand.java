@@ -1,6 +1,5 @@
 package io.intbench.cli;
 
-import io.intbench.compiler.Compiler;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.Program;
 import io.intbench.isa.ProgramFile;
@@ -30,6 +29,9 @@ final class CompileCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success.")
     boolean quiet;
 
@@ -37,7 +39,7 @@ final class CompileCommand implements Callable<Integer> {
     public Integer call() {
         HardwareConfig cfg = config.load(null);
         long t0 = System.nanoTime();
-        Program p = Compiler.compile(model, cfg, compile.options()).program();
+        Program p = progress.compile(model, cfg, compile.options(), quiet).program();
         ProgramFile.write(p, output);
         if (!quiet) {
             System.out.printf("compiled %s for %s (%s requantization) in %.0f ms: %d layers, %d instructions, %d bytes of constants -> %s%n",

@@ -33,10 +33,13 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Override
     public Integer call() {
         HardwareConfig cfg = config.load(null);
-        Compiler.Result c = Compiler.compile(model, cfg, compile.options());
+        Compiler.Result c = progress.compile(model, cfg, compile.options(), false);
         Explain.Result r = Explain.explain(c);
         System.out.print(Explain.text(c, r));
         if (dot != null) {

@@ -33,21 +33,19 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  intbench golden", "  intbench golden model.onnx --input x.npy --report golden.json",
             "  intbench golden model.onnx --requant fixed-point",
             "  intbench golden model.onnx --html golden.html",
+            "  intbench golden model.onnx --input cat.jpg --resize 232",
+            "  intbench golden model.onnx --input cat.png --channel-order bgr --layout nhwc",
             "  intbench golden model.onnx --input X.npy --labels Y.npy --report dataset.json   (X: [N, ...input shape])",
             "  intbench golden --input photos/                                                 (every PNG/JPEG, by name)"})
 final class GoldenCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL.onnx", description = "The quantized ONNX model (default: the bundled example).")
     Path model;
 
-    @Option(names = "--input", paramLabel = "X.npy|IMAGE|FOLDER", description = {"The model's float input (.npy) or a PNG/JPEG image; default: seeded random.",
-        "An .npy with a leading sample axis ([N, ...input shape]) or a folder of images runs every sample (data-set mode)."})
-    Path input;
+    @Mixin
+    InputOptions in = new InputOptions();
 
     @Option(names = "--labels", paramLabel = "Y.npy", description = "Data-set mode: the class index of every sample (int64, shape [N]); reports the top-1 accuracy of both runs.")
     Path sampleLabels;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--report", paramLabel = "GOLDEN.json", description = "Write the golden report as JSON.")
     Path report;
@@ -74,6 +72,9 @@ final class GoldenCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the verdict.")
     boolean quiet;
 
@@ -83,8 +84,8 @@ final class GoldenCommand implements Callable<Integer> {
         if (example) {
             Path home = Path.of(System.getProperty("intbench.home", "."));
             model = home.resolve("examples/mobilenetv2-12-int8.onnx");
-            if (input == null) {
-                input = home.resolve("examples/chelsea.png");
+            if (in.input == null) {
+                in.input = home.resolve("examples/chelsea.png");
             }
             if (labels == null) {
                 labels = home.resolve("examples/imagenet_classes.txt");
@@ -93,30 +94,37 @@ final class GoldenCommand implements Callable<Integer> {
                 throw new IntbenchException.InvalidInput("the bundled example " + model + " is missing; run from the intbench folder");
             }
             if (!quiet) {
-                System.out.println("Bundled example: " + model + " (ONNX Model Zoo MobileNetV2 int8, QOperator) on " + input);
+                System.out.println("Bundled example: " + model + " (ONNX Model Zoo MobileNetV2 int8, QOperator) on " + in.input);
             }
         }
-        if (sampleLabels != null && input == null) {
+        in.check();
+        if (sampleLabels != null && in.input == null) {
             throw new IntbenchException.InvalidInput("--labels " + sampleLabels + " needs a data set: give the samples with --input X.npy or --input FOLDER");
         }
         HardwareConfig cfg = config.load(null);
         Compiler.Options opts = compile.options();
-        Compiler.Result compiled = Compiler.compile(model, cfg, opts);
+        Compiler.Result compiled = progress.compile(model, cfg, opts, quiet);
         int tol = tolerance != null ? tolerance : Golden.defaultTolerance(opts.mode());
-        if (input != null) {
+        if (in.input != null) {
             List<TensorDesc> ins = compiled.program().tensors(TensorDesc.Role.INPUT);
-            if (ins.size() == 1 || Files.isDirectory(input)) {
+            if (ins.size() == 1 || Files.isDirectory(in.input)) {
                 if (ins.size() != 1) {
-                    throw new IntbenchException.InvalidInput("data-set mode (--input " + input + ") needs a model with one input; this one has " + ins.size());
+                    throw new IntbenchException.InvalidInput("data-set mode (--input " + in.input + ") needs a model with one input; this one has " + ins.size());
                 }
-                Dataset.Samples samples = Common.samples(input, ins.get(0), sampleLabels != null);
+                Dataset.Samples samples = in.samples(ins.get(0), sampleLabels != null);
                 if (samples != null) {
                     return dataset(compiled, cfg, samples, tol);
                 }
             }
         }
-        Map<String, HostTensor> in = input == null ? null : SimulateCommand.inputs(compiled.program(), input, seed);
-        Golden.Result r = Golden.run(compiled, cfg, in, seed, tol, threads);
+        Map<String, HostTensor> x = in.input == null ? null : in.inputs(compiled.program());
+        Progress bar = progress.start("golden", Golden.STEPS, quiet);
+        Golden.Result r;
+        try {
+            r = Golden.run(compiled, cfg, x, in.seed, tol, threads, bar::step);
+        } finally {
+            bar.done();
+        }
         if (report != null) {
             Common.writeJson(report, r.report());
         }
@@ -149,12 +157,12 @@ final class GoldenCommand implements Callable<Integer> {
         if (sampleLabels != null) {
             y = Dataset.labels(Npy.read(sampleLabels), sampleLabels.toString());
             if (y.length != samples.size()) {
-                throw new IntbenchException.InvalidInput("--labels " + sampleLabels + " holds " + y.length + " labels but --input " + input
+                throw new IntbenchException.InvalidInput("--labels " + sampleLabels + " holds " + y.length + " labels but --input " + in.input
                         + " holds " + samples.size() + " samples; give one class index per sample");
             }
         }
         List<String> names = labels == null ? null : ClassLabels.read(labels);
-        Progress bar = Progress.start("golden", samples.size());
+        Progress bar = progress.start("golden", samples.size(), quiet);
         Dataset.Result r;
         try {
             r = Dataset.run(compiled, cfg, samples, y, tol, threads, bar::step);
@@ -172,7 +180,7 @@ final class GoldenCommand implements Callable<Integer> {
         Dataset.Summary s = r.summary();
         if (!quiet) {
             GoldenReport g = r.first().report();
-            System.out.printf("%s: %d samples from %s; %d layers, %d cycles per sample on %s, requant %s%n", g.model(), s.samples(), input,
+            System.out.printf("%s: %d samples from %s; %d layers, %d cycles per sample on %s, requant %s%n", g.model(), s.samples(), in.input,
                     g.simulation().layers().size(), g.simulation().totals().cycles(), cfg.name(), g.requant());
             boolean all = r.samples().size() <= SHOWN_SAMPLES;
             int shown = 0;

@@ -2,10 +2,8 @@ package io.intbench.cli;
 
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.HostTensor;
-import io.intbench.isa.IntbenchException;
 import io.intbench.isa.Program;
 import io.intbench.isa.ProgramFile;
-import io.intbench.isa.TensorDesc;
 import io.intbench.sim.Simulator;
 import io.intbench.sim.Timing;
 import io.intbench.sim.host.Npy;
@@ -23,16 +21,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run a program on the simulated accelerator (from the program file alone) and report cycles per layer.",
         footer = {"", "Examples:", "  intbench simulate model.ibc --input x.npy --output y.npy --report report.json",
-            "  intbench simulate model.ibc --html report.html"})
+            "  intbench simulate model.ibc --html report.html",
+            "  intbench simulate model.ibc --input cat.jpg --channel-order bgr --output y.npy"})
 final class SimulateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM.ibc")
     Path program;
 
-    @Option(names = "--input", paramLabel = "X.npy|IMAGE", description = "The model's float input (.npy, C order, the ONNX input shape) or a PNG/JPEG image; default: seeded random.")
-    Path input;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random input (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    InputOptions in = new InputOptions();
 
     @Option(names = "--output", paramLabel = "Y.npy", description = "Write the model's output (dequantized float32 where the ONNX output is float).")
     Path output;
@@ -59,11 +55,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     @Option(names = {"-q", "--quiet"}, description = "Print only errors.")
     boolean quiet;
 
     @Override
     public Integer call() {
+        in.check();
         Program p = ProgramFile.read(program);
         HardwareConfig cfg = config.load(p.configName());
         Simulator.checkConfig(p, cfg);
@@ -74,7 +74,14 @@ final class SimulateCommand implements Callable<Integer> {
         if (timingOnly) {
             rep = Simulator.timingOnly(p, cfg);
         } else {
-            Simulator.Run run = Simulator.run(p, cfg, inputs(p, input, seed));
+            Map<String, HostTensor> x = in.inputs(p);
+            Progress bar = progress.start("simulate", Simulator.steps(p), quiet);
+            Simulator.Run run;
+            try {
+                run = Simulator.run(p, cfg, x, bar::step);
+            } finally {
+                bar.done();
+            }
             if (output != null) {
                 writeOutputs(run.outputs(), output);
             }
@@ -101,28 +108,6 @@ final class SimulateCommand implements Callable<Integer> {
                     rep.totals().schedulingRatio());
         }
         return 0;
-    }
-
-    /** The single model input from a file, or seeded random inputs. */
-    static Map<String, HostTensor> inputs(Program p, Path input, long seed) {
-        if (input == null) {
-            return Simulator.randomInputs(p, seed);
-        }
-        List<TensorDesc> ins = p.tensors(TensorDesc.Role.INPUT);
-        if (ins.size() != 1) {
-            throw new IntbenchException.InvalidInput("--input gives one tensor but the model has " + ins.size() + " inputs");
-        }
-        TensorDesc t = ins.get(0);
-        Map<String, HostTensor> m = new LinkedHashMap<>();
-        HostTensor x = Common.readInput(input, t.shape());
-        String name = t.floatBoundary() ? t.onnxName() : t.name();
-        io.intbench.isa.DType want = t.floatBoundary() ? io.intbench.isa.DType.FLOAT32 : t.dtype();
-        if (!java.util.Arrays.equals(x.shape(), t.shape()) || x.dtype() != want) {
-            throw new IntbenchException.InvalidInput(input + " holds " + x.dtype().name().toLowerCase() + java.util.Arrays.toString(x.shape())
-                    + " but the model's input '" + name + "' is " + want.name().toLowerCase() + java.util.Arrays.toString(t.shape()));
-        }
-        m.put(name, x);
-        return m;
     }
 
     static void writeOutputs(Map<String, HostTensor> outputs, Path output) {

@@ -43,6 +43,9 @@ final class SweepCommand implements Callable<Integer> {
     @Mixin
     Common.Verbose verbose = new Common.Verbose();
 
+    @Mixin
+    Common.ProgressOption progress = new Common.ProgressOption();
+
     /** One point of the sweep. */
     record Point(int array, int bytesPerCycle, long cycles, double utilization, long dramBytes) { }
 
@@ -56,16 +59,24 @@ final class SweepCommand implements Callable<Integer> {
             header.append(String.format("  %24s", bw + " B/cycle: cycles (util)"));
         }
         System.out.println(header);
-        for (int a : arrays) {
-            StringBuilder row = new StringBuilder(String.format("%-10s", a + "x" + a));
-            for (int bw : bandwidths) {
-                HardwareConfig cfg = base.withOverrides(List.of("array.rows=" + a, "array.cols=" + a, "dram.bytesPerCycle=" + bw));
-                SimReport r = Simulator.timingOnly(Compiler.compile(m, model.getFileName().toString(), cfg, compile.options()).program(), cfg);
-                points.add(new Point(a, bw, r.totals().cycles(), r.totals().utilization(),
-                        r.totals().dramReadBytes() + r.totals().dramWriteBytes()));
-                row.append(String.format("  %24s", String.format("%d (%.3f)", r.totals().cycles(), r.totals().utilization())));
+        Progress bar = progress.start("sweep", (long) arrays.size() * bandwidths.size(), false);
+        try {
+            for (int a : arrays) {
+                StringBuilder row = new StringBuilder(String.format("%-10s", a + "x" + a));
+                for (int bw : bandwidths) {
+                    HardwareConfig cfg = base.withOverrides(List.of("array.rows=" + a, "array.cols=" + a, "dram.bytesPerCycle=" + bw));
+                    SimReport r = Simulator.timingOnly(Compiler.compile(m, model.getFileName().toString(), cfg, compile.options()).program(), cfg);
+                    points.add(new Point(a, bw, r.totals().cycles(), r.totals().utilization(),
+                            r.totals().dramReadBytes() + r.totals().dramWriteBytes()));
+                    row.append(String.format("  %24s", String.format("%d (%.3f)", r.totals().cycles(), r.totals().utilization())));
+                    bar.step();
+                }
+                // the row goes to stdout, the bar to stderr: on one terminal, erase the bar first
+                bar.clear();
+                System.out.println(row);
             }
-            System.out.println(row);
+        } finally {
+            bar.done();
         }
         if (report != null) {
             Map<String, Object> root = new LinkedHashMap<>();

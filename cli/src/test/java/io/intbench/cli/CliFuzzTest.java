@@ -221,7 +221,8 @@ class CliFuzzTest {
         Random r = new Random(7004);
         String[] words = {"compile", "simulate", "disasm", "explain", "configs", "--config", "--set", "array.rows=0",
             "--bind", "x=-1", "--requant", "nope", "-o", "--output", "--input", "@DIR/m.onnx", "@DIR/missing.ibc", "",
-            "--tolerance", "-5", "--seed", "abc", "--threads", "0", "@DIR/m.onnx"};
+            "--tolerance", "-5", "--seed", "abc", "--threads", "0", "@DIR/m.onnx", "--resize", "--crop", "0x9", "--mean",
+            "--layout", "--pixel-scale"};
         for (int i = 0; i < 40; i++) {
             String[] args = new String[1 + r.nextInt(6)];
             for (int k = 0; k < args.length; k++) {

@@ -258,6 +258,56 @@ class CliRefusalTest {
         refusedAsInput(dir.resolve("nothere.npy"), "nothere.npy", "does not exist");
     }
 
+    /** A 4x4 RGB PNG in {@link #dir}. */
+    Path png() throws IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path f = dir.resolve("photo.png");
+        javax.imageio.ImageIO.write(img, "png", f.toFile());
+        return f;
+    }
+
+    /** Runs simulate and golden on LeNet with {@code --input x} and the options {@code extra}. */
+    void refusedWithOptions(Path x, List<String> extra, String... fragments) throws IOException {
+        Path p = Files.exists(dir.resolve("lenet.ibc")) ? dir.resolve("lenet.ibc") : programCopy();
+        Path m = lenet();
+        List<Object> sim = new java.util.ArrayList<>(List.of("simulate", p, "--input", x, "--report", dir.resolve("r.json")));
+        sim.addAll(extra);
+        refused(INVALID, sim, fragments);
+        List<Object> golden = new java.util.ArrayList<>(List.of("golden", m, "--input", x, "--report", dir.resolve("g.json")));
+        golden.addAll(extra);
+        refused(INVALID, golden, fragments);
+    }
+
+    @Test
+    void badPreprocessingValues() throws IOException {
+        Path x = png();
+        refusedWithOptions(x, List.of("--resize", "abc"), "--resize", "'abc'", "HxW");
+        refusedWithOptions(x, List.of("--resize", "0"), "--resize", "between 1 and 16384");
+        refusedWithOptions(x, List.of("--crop", "224x224x3"), "--crop", "224x224x3");
+        refusedWithOptions(x, List.of("--mean", "0.5,0.4"), "--mean", "0.5,0.4", "three");
+        refusedWithOptions(x, List.of("--mean", "a,b,c"), "--mean", "'a'", "not a number");
+        refusedWithOptions(x, List.of("--std", "0.2,0,0.2"), "--std", "positive");
+        refusedWithOptions(x, List.of("--std", "Infinity"), "--std", "finite");
+        refusedWithOptions(x, List.of("--channel-order", "rbg"), "--channel-order", "rgb or bgr", "'rbg'");
+        refusedWithOptions(x, List.of("--layout", "nwhc"), "--layout", "nchw or nhwc", "'nwhc'");
+        refusedWithOptions(x, List.of("--pixel-scale", "2"), "--pixel-scale", "1", "255", "'2'");
+    }
+
+    @Test
+    void preprocessingWithoutAnImage() throws IOException {
+        Path npy = Cli.fixture("lenet.input.npy", dir);
+        refusedWithOptions(npy, List.of("--mean", "0.5"), "--mean", "image", "lenet.input.npy", "is not an image");
+        refused(INVALID, List.of("simulate", dir.resolve("lenet.ibc"), "--resize", "256"), "--resize", "no --input", "random");
+        refused(INVALID, List.of("simulate", dir.resolve("lenet.ibc"), "--input", dir), dir.toString(), "folder", "only golden");
+    }
+
+    @Test
+    void imageForAModelWithoutThreeChannels() throws IOException {
+        // LeNet takes [1, 1, 28, 28]: an RGB image fits neither layout
+        refusedWithOptions(png(), List.of(), "photo.png", "[1, 3, H, W]", "[1, H, W, 3]", "[1, 1, 28, 28]");
+        refusedWithOptions(png(), List.of("--layout", "nhwc"), "--layout nhwc", "[1, H, W, 3]", "[1, 1, 28, 28]");
+    }
+
     // ------------------------------------------------------------------------------------------------ configs
 
     @Test

@@ -36,16 +36,40 @@ public final class Compiler {
     /** Every stage's result, for tools that need more than the program (golden, explain). */
     public record Result(OnnxProto.ModelProto model, Graph graph, QModel qmodel, Program program) { }
 
+    /** The stages the {@code onStage} callbacks count: load, prepare, match, accumulator proof, lower. */
+    public static final int STAGES = 5;
+
     public static Result compile(Path file, HardwareConfig cfg, Options o) {
+        return compile(file, cfg, o, null);
+    }
+
+    /** As {@link #compile(Path, HardwareConfig, Options)}, calling {@code onStage} (a progress bar; may be null) after each of the {@link #STAGES}. */
+    public static Result compile(Path file, HardwareConfig cfg, Options o, Runnable onStage) {
         OnnxProto.ModelProto model = OnnxLoader.load(file);
-        return compile(model, file.getFileName().toString(), cfg, o);
+        return compile(model, file.getFileName().toString(), cfg, o, onStage);
     }
 
     public static Result compile(OnnxProto.ModelProto model, String name, HardwareConfig cfg, Options o) {
+        return compile(model, name, cfg, o, null);
+    }
+
+    /** As {@link #compile(OnnxProto.ModelProto, String, HardwareConfig, Options)}; the model is loaded already, so the first stage ends at once. */
+    public static Result compile(OnnxProto.ModelProto model, String name, HardwareConfig cfg, Options o, Runnable onStage) {
+        tick(onStage);
         Graph g = GraphPreparer.prepare(model, o.dimBindings());
+        tick(onStage);
         QModel q = Matcher.match(g, name);
+        tick(onStage);
         AccumulatorBound.check(q);
+        tick(onStage);
         Program p = Lowering.lower(q, cfg, o.mode());
+        tick(onStage);
         return new Result(model, g, q, p);
+    }
+
+    private static void tick(Runnable onStage) {
+        if (onStage != null) {
+            onStage.run();
+        }
     }
 }

@@ -198,34 +198,51 @@ public final class Bench {
      */
     public static Result run(Path model, HardwareConfig cfg, Compiler.Options co,
                              Function<Program, Map<String, HostTensor>> inputs, Options o) {
+        return run(model, cfg, co, inputs, o, null);
+    }
+
+    /** The steps {@code onStep} counts: the first compile, the warm-up and timed compiles, the warm-up and timed iterations. */
+    public static int steps(Options o) {
+        return 1 + o.warmup() + o.compiles() + o.warmup() + o.iterations();
+    }
+
+    /**
+     * As {@link #run(Path, HardwareConfig, Compiler.Options, Function, Options)}, calling {@code onStep} (a progress
+     * bar; may be null) after each of the {@link #steps} steps, outside the timed regions.
+     */
+    public static Result run(Path model, HardwareConfig cfg, Compiler.Options co,
+                             Function<Program, Map<String, HostTensor>> inputs, Options o, Runnable onStep) {
         // the simulator splits output channels over the same number of threads as ONNX Runtime uses
         int before = io.intbench.sim.Parallel.threads();
         io.intbench.sim.Parallel.setThreads(o.threads());
         try {
-            return measure(model, cfg, co, inputs, o);
+            return measure(model, cfg, co, inputs, o, onStep != null ? onStep : () -> { });
         } finally {
             io.intbench.sim.Parallel.setThreads(before);
         }
     }
 
     private static Result measure(Path model, HardwareConfig cfg, Compiler.Options co,
-                                  Function<Program, Map<String, HostTensor>> inputs, Options o) {
+                                  Function<Program, Map<String, HostTensor>> inputs, Options o, Runnable tick) {
         // the first compile in the process: what a user waits for after JVM start
         long t0 = System.nanoTime();
         Compiler.Result compiled = Compiler.compile(model, cfg, co);
         double coldCompileMs = ms(t0);
+        tick.run();
         Program p = compiled.program();
         Map<String, HostTensor> in = inputs != null ? inputs.apply(p) : Simulator.randomInputs(p, o.seed());
         byte[] modelBytes = compiled.model().toByteArray();   // external data already inlined by the loader
 
         for (int i = 0; i < o.warmup(); i++) {
             Compiler.compile(model, cfg, co);
+            tick.run();
         }
         List<Double> compileSamples = new ArrayList<>();
         for (int i = 0; i < o.compiles(); i++) {
             long c0 = System.nanoTime();
             Compiler.compile(model, cfg, co);
             compileSamples.add(ms(c0));
+            tick.run();
         }
 
         List<Double> ortSamples = new ArrayList<>();
@@ -247,6 +264,7 @@ public final class Bench {
                     deterministic &= same(first, r);
                 }
                 deterministic &= Simulator.timingOnly(p, cfg).totals().cycles() == first.report().totals().cycles();
+                tick.run();
             }
             // the retained state (program, model, first run) stays; warm-up and compile garbage goes
             System.gc();
@@ -274,6 +292,7 @@ public final class Bench {
                 SimReport t = Simulator.timingOnly(p, cfg);
                 timingSamples.add(ms(c));
                 deterministic &= t.totals().cycles() == first.report().totals().cycles();
+                tick.run();
             }
             peakHeap = heap.stream().mapToLong(m -> m.getPeakUsage().getUsed()).sum();
         }

@@ -44,21 +44,39 @@ public final class Golden {
      */
     public static Result run(Compiler.Result c, HardwareConfig cfg, Map<String, HostTensor> inputs, long seed,
                              int toleranceLsb, int threads) {
+        return run(c, cfg, inputs, seed, toleranceLsb, threads, null);
+    }
+
+    /** The steps {@code onStep} counts: simulation, ORT optimised, ORT unoptimised, per-layer run. */
+    public static final int STEPS = 4;
+
+    /**
+     * As {@link #run(Compiler.Result, HardwareConfig, Map, long, int, int)}, calling {@code onStep} (a progress
+     * bar; may be null) after each of the {@link #STEPS}.
+     */
+    public static Result run(Compiler.Result c, HardwareConfig cfg, Map<String, HostTensor> inputs, long seed,
+                             int toleranceLsb, int threads, Runnable onStep) {
+        Runnable tick = onStep != null ? onStep : () -> { };
         Program p = c.program();
         Map<String, HostTensor> in = inputs != null ? inputs : Simulator.randomInputs(p, seed);
         Simulator.Run sim = Simulator.run(p, cfg, in);
+        tick.run();
 
         Map<String, HostTensor> optimized;
         Map<String, HostTensor> unoptimized;
         try (OrtReference r = OrtReference.open(c, true, threads)) {
             optimized = r.run(in);
         }
+        tick.run();
         try (OrtReference r = OrtReference.open(c, false, threads)) {
             unoptimized = r.run(in);
         }
+        tick.run();
+        Map<String, HostTensor> perLayer = perLayer(p, in, optimized);
+        tick.run();
         List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim.tensors(), optimized),
                 compare(ORT_UNOPTIMIZED, p, sim.tensors(), unoptimized),
-                compare(ORT_PER_LAYER, p, perLayer(p, in, optimized), optimized));
+                compare(ORT_PER_LAYER, p, perLayer, optimized));
         GoldenReport report = new GoldenReport(p.modelName(), p.requantModeName(), toleranceLsb,
                 new GoldenReport.Reference("onnxruntime", OrtRunner.version(), HostInfo.cpuModel()),
                 sim.report(), comps, noFloat(p));

@@ -39,12 +39,37 @@ public final class Simulator {
     }
 
     public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs) {
+        return run(p, cfg, inputs, null);
+    }
+
+    /** The steps {@link #run(Program, HardwareConfig, Map, Runnable)} counts: one per instruction, then the timing model. */
+    public static long steps(Program p) {
+        return p.code().size() + 1L;
+    }
+
+    /**
+     * As {@link #run(Program, HardwareConfig, Map)}, calling {@code onStep} (a progress bar; may be null) after
+     * each instruction and after the timing model: {@link #steps} calls (an early HALT counts the instructions
+     * it skips).
+     */
+    public static Run run(Program p, HardwareConfig cfg, Map<String, HostTensor> inputs, Runnable onStep) {
         checkConfig(p, cfg);
         byte[] dram = prepare(p, inputs);
         long t0 = System.nanoTime();
-        Executor.run(p, dram);
+        if (onStep == null) {
+            Executor.run(p, dram);
+        } else {
+            boolean more = true;
+            for (int pc = 0; pc < p.code().size(); pc++) {
+                more = more && Executor.step(p, dram, pc);
+                onStep.run();
+            }
+        }
         double ms = (System.nanoTime() - t0) / 1e6;
         Timing.Result timing = Timing.run(p, cfg);
+        if (onStep != null) {
+            onStep.run();
+        }
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
         for (TensorDesc t : p.tensors()) {
             tensors.putIfAbsent(t.name(), read(dram, t));

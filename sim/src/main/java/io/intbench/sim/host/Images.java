@@ -59,8 +59,8 @@ public final class Images {
     public record Preprocess(int resizeShortSide, int cropSize, float[] mean, float[] std, boolean bgr,
                              boolean nhwc, float scale) {
         public Preprocess {
-            if (resizeShortSide < 1 || resizeShortSide > 16384) {
-                throw new IllegalArgumentException("resizeShortSide must be between 1 and 16384, got " + resizeShortSide);
+            if (resizeShortSide < 1 || resizeShortSide > MAX_SIDE) {
+                throw new IllegalArgumentException("resizeShortSide must be between 1 and " + MAX_SIDE + ", got " + resizeShortSide);
             }
             if (cropSize < 1 || cropSize > resizeShortSide) {
                 throw new IllegalArgumentException("cropSize must be between 1 and resizeShortSide (" + resizeShortSide
@@ -118,28 +118,54 @@ public final class Images {
     /** 8-bit RGB pixels, interleaved row by row ({@code px[(y * width + x) * 3 + c]}). */
     record Rgb(int width, int height, int[] px) {}
 
+    /**
+     * How the decoded image is resized before the center crop.
+     *
+     * @param shortSide the short side after resizing, keeping the aspect ratio (torchvision {@code Resize(int)}),
+     *                  or 0 when {@code height} and {@code width} are given
+     * @param height    the exact height (torchvision {@code Resize((h, w))}), or 0 with {@code shortSide}
+     * @param width     the exact width, or 0 with {@code shortSide}
+     */
+    public record Resize(int shortSide, int height, int width) {
+        public Resize {
+            boolean bySide = shortSide != 0 && height == 0 && width == 0;
+            boolean exact = shortSide == 0 && height != 0 && width != 0;
+            if (!bySide && !exact) {
+                throw new IllegalArgumentException("give either the short side or both height and width, got " + shortSide
+                        + ", " + height + "x" + width);
+            }
+            for (int v : new int[] {shortSide, height, width}) {
+                if (v < 0 || v > MAX_SIDE) {
+                    throw new IllegalArgumentException("resize sizes must be between 1 and " + MAX_SIDE + ", got " + v);
+                }
+            }
+        }
+
+        public static Resize shortSide(int side) {
+            return new Resize(side, 0, 0);
+        }
+
+        public static Resize exact(int height, int width) {
+            return new Resize(0, height, width);
+        }
+
+        /** The size after resizing an image of {@code w x h}, as {width, height}. */
+        int[] apply(int w, int h) {
+            if (shortSide == 0) {
+                return new int[] {width, height};
+            }
+            // torchvision _compute_resized_output_size: the long side is truncated, not rounded.
+            return w <= h ? new int[] {shortSide, (int) ((double) shortSide * h / w)}
+                    : new int[] {(int) ((double) shortSide * w / h), shortSide};
+        }
+    }
+
+    /** Largest side of a resize or crop, as in {@link Preprocess}. */
+    public static final int MAX_SIDE = 16384;
+
     /** Resize the short side, center-crop, normalise: the classifier recipe. */
     public static HostTensor load(Path image, Preprocess p) {
-        Rgb rgb = decode(image);
-        int w = rgb.width();
-        int h = rgb.height();
-        int s = p.resizeShortSide();
-        // torchvision _compute_resized_output_size: the long side is truncated, not rounded.
-        int newW;
-        int newH;
-        if (w <= h) {
-            newW = s;
-            newH = (int) ((double) s * h / w);
-        } else {
-            newH = s;
-            newW = (int) ((double) s * w / h);
-        }
-        Rgb resized = resize(rgb, newW, newH);
-        int crop = p.cropSize();
-        // torchvision center_crop: int(round((h - crop) / 2.0)) with Python's half-to-even round.
-        int top = (int) Math.rint((newH - crop) / 2.0);
-        int left = (int) Math.rint((newW - crop) / 2.0);
-        return toTensor(resized, left, top, crop, crop, p);
+        return load(image, Resize.shortSide(p.resizeShortSide()), p.cropSize(), p.cropSize(), p);
     }
 
     /**
@@ -147,12 +173,44 @@ public final class Images {
      * {@code resizeShortSide} and {@code cropSize} of {@code p} are not used.
      */
     public static HostTensor load(Path image, int height, int width, Preprocess p) {
-        if (height < 1 || width < 1 || height > 16384 || width > 16384) {
-            throw new IllegalArgumentException("target size must be between 1 and 16384 on each side, got "
+        if (height < 1 || width < 1 || height > MAX_SIDE || width > MAX_SIDE) {
+            throw new IllegalArgumentException("target size must be between 1 and " + MAX_SIDE + " on each side, got "
                     + height + "x" + width);
         }
-        Rgb resized = resize(decode(image), width, height);
-        return toTensor(resized, 0, 0, width, height, p);
+        return load(image, Resize.exact(height, width), height, width, p);
+    }
+
+    /**
+     * The general recipe: {@code resize}, then a center crop of {@code cropHeight x cropWidth} (torchvision's
+     * offsets), then scale, normalise and lay out as {@code p} says; {@code resizeShortSide} and {@code cropSize}
+     * of {@code p} are not used.
+     *
+     * @throws IntbenchException.InvalidInput when the resized image is too large or smaller than the crop
+     */
+    public static HostTensor load(Path image, Resize resize, int cropHeight, int cropWidth, Preprocess p) {
+        if (cropHeight < 1 || cropWidth < 1 || cropHeight > MAX_SIDE || cropWidth > MAX_SIDE) {
+            throw new IllegalArgumentException("crop size must be between 1 and " + MAX_SIDE + " on each side, got "
+                    + cropHeight + "x" + cropWidth);
+        }
+        Rgb rgb = decode(image);
+        int[] size = resize.apply(rgb.width(), rgb.height());
+        int newW = size[0];
+        int newH = size[1];
+        if ((long) newW * newH > MAX_PIXELS) {
+            throw new IntbenchException.InvalidInput(image + ": resizing its " + rgb.width() + "x" + rgb.height()
+                    + " pixels (width x height) gives " + newW + "x" + newH + ", more than the 100 megapixels accepted;"
+                    + " give a smaller resize");
+        }
+        if (newW < cropWidth || newH < cropHeight) {
+            throw new IntbenchException.InvalidInput(image + ": the resized image is " + newH + "x" + newW
+                    + " (height x width), smaller than the center crop " + cropHeight + "x" + cropWidth
+                    + "; resize to at least the crop size");
+        }
+        Rgb resized = resize(rgb, newW, newH);
+        // torchvision center_crop: int(round((h - crop) / 2.0)) with Python's half-to-even round.
+        int top = (int) Math.rint((newH - cropHeight) / 2.0);
+        int left = (int) Math.rint((newW - cropWidth) / 2.0);
+        return toTensor(resized, left, top, cropWidth, cropHeight, p);
     }
 
     private static HostTensor toTensor(Rgb img, int left, int top, int cw, int ch, Preprocess p) {
@@ -176,6 +234,9 @@ public final class Images {
 
     // ---------------------------------------------------------------- decoding
 
+    /** Largest image, decoded or resized, in pixels: 100 megapixels (1.2 GB of int samples) is not a classifier input. */
+    private static final long MAX_PIXELS = 100_000_000L;
+
     static Rgb decode(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IntbenchException.InvalidInput(file + ": no such image file");
@@ -192,7 +253,7 @@ public final class Images {
         }
         int w = img.getWidth();
         int h = img.getHeight();
-        if ((long) w * h > 100_000_000L) {
+        if ((long) w * h > MAX_PIXELS) {
             throw new IntbenchException.InvalidInput(file + ": image is " + w + "x" + h
                     + " pixels; more than 100 megapixels is not a classifier input");
         }
