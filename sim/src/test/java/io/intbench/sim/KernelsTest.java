@@ -80,7 +80,7 @@ class KernelsTest {
         int xZp = signedIn ? r.nextInt(256) - 128 : r.nextInt(256);
         int outZp = r.nextInt(256);
         Descriptor.ConvDesc d = new Descriptor.ConvDesc(1, inC, h, w, outC, outH, outW, k, k, stride, stride, pad, pad, dil, dil,
-                groups, signedIn ? 1 : 0, xZp, 1, wzpA, biasA, rqA, Descriptor.REQUANT_ORT, 0, outZp, 0, 255);
+                groups, signedIn ? 1 : 0, xZp, 1, wzpA, biasA, rqA, Descriptor.REQUANT_ORT, 0, outZp, 0, 255, 0);
         Kernels.conv(mem, d, inA, wA, outA);
         for (int oc = 0; oc < outC; oc++) {
             int g = oc / (outC / groups);
