@@ -141,6 +141,13 @@ final class GoldenCommand implements Callable<Integer> {
                         + " largest difference %s LSB, tolerance %d LSB%n", r.pass() ? "PASS" : "FAIL", t.exact(), t.elements(),
                 t.tensors(), ort ? "" : ", each layer on ORT's inputs",
                 t.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : String.valueOf(t.maxAbsDiffLsb()), tol);
+        if (t.floatInOrtTensors() > 0) {
+            System.out.printf(java.util.Locale.ROOT, "  of which %d tensors (%d elements) ONNX Runtime computes in float (see explain):"
+                            + " %d elements differ (rate %.3g), max %d LSB, tolerance %d LSB; every other tensor is judged with"
+                            + " tolerance %d LSB (on ORT's own inputs where it comes after a differing one)%n",
+                    t.floatInOrtTensors(), t.floatInOrtElements(), t.floatInOrtMismatches(), t.floatInOrtMismatchRate(),
+                    t.floatInOrtMaxAbsDiffLsb(), Math.max(1, tol), tol);
+        }
         return r.pass() ? 0 : Main.EXIT_MISMATCH;
     }
 
