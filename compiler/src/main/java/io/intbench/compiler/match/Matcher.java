@@ -424,8 +424,7 @@ public final class Matcher {
                     slope = p.attrFloat("alpha", 0.01f);
                     via.add(c.name());
                 }
-                List<String> nodes = new ArrayList<>(via);
-                java.util.Collections.reverse(nodes);
+                List<String> nodes = c == p ? List.of(c.name()) : List.of(c.name(), p.name());
                 ops.add(conv(c, activation(dq(c.input(0), c)), weights(c.input(1), c), c.input(2), target, lo, hi, nodes, slope));
                 return "the output of Conv '" + c.name() + "' reaches QuantizeLinear '" + path.get(0) + "' through "
                         + String.join(", ", via.subList(1, via.size() - 1)) + ", not directly"

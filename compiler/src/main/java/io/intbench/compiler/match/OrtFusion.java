@@ -12,6 +12,13 @@ import io.intbench.isa.DType;
  * such rule for LeakyRelu. Where the activation stays, ORT runs the op in float (FusedConv with the activation,
  * float accumulation), and its float rounding can differ from any integer requantization by one step at near-ties.
  * Compile time only (reads float scales); the prediction is checked against ORT by the golden tests.
+ *
+ * <p>Newer ORT sources also let the QDQ selector itself skip a Clip whose quantized bounds
+ * {@code rint(min / scale) + zp <= qmin} and {@code rint(max / scale) + zp >= qmax} ({@code IsClipMadeRedundantByQ}
+ * in qdq_util.cc), which also accepts a Clip cutting less than half a step off the range. The two rules differ only
+ * for Clip bounds within half a step of the range's ends, and there ONNX Runtime 1.29 refuses to load the model
+ * ("two nodes with same node name", measured with Clip(0, 6) over [0, 6.01], {@code FloatInOrtTest}); outside that
+ * band both agree, and the tests check the prediction against ORT's optimised graph.
  */
 public final class OrtFusion {
     private OrtFusion() { }
