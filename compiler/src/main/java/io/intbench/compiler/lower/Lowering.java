@@ -509,6 +509,11 @@ public final class Lowering {
 
     // ----- instructions ---------------------------------------------------------------------------
 
+    /** The layer's op as reports and the disassembler show it; marked where ONNX Runtime computes the group in float. */
+    private String kind(QOp op) {
+        return model.floatInOrt().containsKey(op.out().name()) ? op.kind() + " (float in ORT)" : op.kind();
+    }
+
     private void emit(Emitted e, int layer, boolean last) {
         QOp op = e.op();
         Descriptor d = descs.get(e.desc());
@@ -516,12 +521,12 @@ public final class Lowering {
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
             Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
             if (plan.tiles().size() > 1) {
-                layers.add(new Program.Layer(op.name(), op.kind() + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
+                layers.add(new Program.Layer(op.name(), kind(op) + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
                 emitTiled(e, layer, last, plan);
                 return;
             }
         }
-        layers.add(new Program.Layer(op.name(), op.kind(), String.join(",", op.nodes()), macs));
+        layers.add(new Program.Layer(op.name(), kind(op), String.join(",", op.nodes()), macs));
         if (e.constBytes() > 0) {
             add(Instruction.of(Opcode.LOAD, 0, e.constAddr(), e.constBytes(), 0), layer);
         }
