@@ -246,7 +246,7 @@ public final class Explain {
         }
         List<Disagreement> out = new ArrayList<>();
         for (QOp op : c.qmodel().ops()) {
-            if (!(op instanceof QOp.Conv || op instanceof QOp.MatMul) || op.out().name().endsWith("#q")) {
+            if (!(op instanceof QOp.Conv || op instanceof QOp.MatMul)) {
                 continue;
             }
             String fate = ortFate(ortProducer, op.out().name(), op.name());

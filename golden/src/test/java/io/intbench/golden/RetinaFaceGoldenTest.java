@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * AMD's RetinaFace (Vitis AI QDQ, int8, power-of-two scales; ../shared/models-found/amd-ryzenai-sw-retinaface/):
  * Conv -> LeakyRelu -> Q groups, Relus whose zero point is not qmin, 8-bit fake-quantized biases and detection
  * heads (Conv -> Transpose -> Reshape -> Concat -> Q) that ONNX Runtime all computes in float. The compiler must
- * predict exactly those groups (checked against ORT's optimised graph) and golden must pass. About 25 s, so it
+ * predict exactly those groups (checked against ORT's optimised graph) and golden must pass. 10 to 30 s, so it
  * runs only in the {@code retinaface} Maven profile, which sets {@code intbench.retinaface} to the model's path.
  */
 @EnabledIfSystemProperty(named = "intbench.retinaface", matches = ".+",
@@ -35,7 +35,8 @@ class RetinaFaceGoldenTest {
                 t.tensors(), t.elements(), t.exact(), t.floatInOrtTensors(), t.floatInOrtElements(), t.floatInOrtMismatches());
         // the model's 50 activation QuantizeLinear nodes less the host-quantized input
         assertEquals(49, t.tensors());
-        assertEquals(c.qmodel().floatInOrt().size(), t.floatInOrtTensors());
+        // every LeakyRelu group, every Relu with zero point 0 in int8, the SSH and detection-head Concats (ORT-checked above)
+        assertEquals(44, t.floatInOrtTensors());
         assertTrue(t.floatInOrtMaxAbsDiffLsb() <= 1, () -> Golden.table(r.report()));
         assertTrue(r.pass(), () -> Golden.table(r.report()));
         assertEquals(0, r.report().noFloat().floatOpsBetweenLayers());

@@ -426,9 +426,11 @@ public final class Matcher {
                 }
                 List<String> nodes = c == p ? List.of(c.name()) : List.of(c.name(), p.name());
                 ops.add(conv(c, activation(dq(c.input(0), c)), weights(c.input(1), c), c.input(2), target, lo, hi, nodes, slope));
-                return "the output of Conv '" + c.name() + "' reaches QuantizeLinear '" + path.get(0) + "' through "
+                String reason = "the output of Conv '" + c.name() + "' reaches QuantizeLinear '" + path.get(0) + "' through "
                         + String.join(", ", via.subList(1, via.size() - 1)) + ", not directly"
                         + OrtFusion.floatGroup("Conv");
+                floatInOrt.put(target.name(), reason);  // the Conv's own (intermediate) output, for explain and disasm
+                return reason;
             }
             case "DequantizeLinear" -> {
                 QTensor in = activation(p);

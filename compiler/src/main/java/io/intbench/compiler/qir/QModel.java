@@ -11,6 +11,7 @@ import java.util.Map;
  * @param floatInOrt quantized tensors of groups ONNX Runtime does not fuse into an integer kernel but computes in
  *                   float before its QuantizeLinear, each with the reason (the ORT rule that does not apply); the
  *                   compiler's integer result may differ from ORT's float rounding by one step on such tensors
+ *                   (intermediate tensors of a float chain, which ORT never quantizes, are listed too)
  */
 public record QModel(String name, List<Input> inputs, List<QOp> ops, List<Output> outputs, List<String> probes,
                      Map<String, String> floatInOrt) {
