@@ -487,7 +487,9 @@ public final class HtmlReport {
         b.append("</tr></thead><tbody>\n");
         int i = 1;
         for (GoldenReport.TensorComparison t : first.values()) {
-            b.append("<tr class=\"tensor\"><td class=\"n\">").append(i++).append("</td><td class=\"mono\">").append(esc(t.name()))
+            b.append("<tr class=\"tensor\"><td class=\"n\">").append(i++).append("</td><td class=\"mono\"")
+                    .append(t.inFloatGroup() ? " title=\"float in ONNX Runtime, judged within 1 LSB: " + esc(t.floatInOrt()) + "\"" : "")
+                    .append(">").append(esc(t.name())).append(t.inFloatGroup() ? " (float in ORT)" : "")
                     .append("</td><td>").append(esc(t.dtype())).append("</td><td class=\"n\">").append(num(t.elements())).append("</td>");
             for (GoldenReport.Comparison c : g.comparisons()) {
                 GoldenReport.TensorComparison tc = c.tensors().stream().filter(x -> x.name().equals(t.name())).findFirst().orElse(null);
@@ -497,7 +499,8 @@ public final class HtmlReport {
                 }
                 String title = tc.exact() == tc.elements() ? "" : " title=\"" + esc(tc.elements() - tc.exact() + " elements differ, first at index "
                         + tc.firstDiffIndex() + (tc.note() == null || tc.note().isEmpty() ? "" : "; " + tc.note())) + "\"";
-                b.append("<td class=\"n cmp ").append(cls(tc.exact(), tc.elements(), tc.maxAbsDiffLsb(), g.toleranceLsb())).append("\"")
+                int tolerance = tc.inFloatGroup() ? Math.max(1, g.toleranceLsb()) : g.toleranceLsb();
+                b.append("<td class=\"n cmp ").append(cls(tc.exact(), tc.elements(), tc.maxAbsDiffLsb(), tolerance)).append("\"")
                         .append(title).append(">").append(num(tc.exact())).append(" / ").append(lsb(tc.maxAbsDiffLsb())).append("</td>");
             }
             b.append("</tr>\n");

@@ -122,14 +122,18 @@ public final class Dataset {
                     Map<String, HostTensor> in = samples.get(i);
                     Simulator.Run sim = Simulator.run(p, cfg, in);
                     Map<String, HostTensor> ort = ref.run(in);
-                    GoldenReport.Totals t = Golden.compare(Golden.ORT_OPTIMIZED, p, sim.tensors(), ort).totals();
+                    Map<String, String> floatInOrt = c.qmodel().floatInOrt();
+                    GoldenReport.Comparison e2e = Golden.compare(Golden.ORT_OPTIMIZED, p, sim.tensors(), ort, floatInOrt);
+                    GoldenReport.Totals t = e2e.totals();
                     Long perLayer = null;
-                    long judged = t.maxAbsDiffLsb();
+                    boolean judgeLayers = !ortMode || t.floatInOrtMismatches() > 0;
+                    GoldenReport.Comparison layers = judgeLayers
+                            ? Golden.compare(Golden.ORT_PER_LAYER, p, Golden.perLayer(p, in, ort), ort, floatInOrt) : e2e;
                     if (!ortMode) {
-                        perLayer = Golden.compare(Golden.ORT_PER_LAYER, p, Golden.perLayer(p, in, ort), ort).totals().maxAbsDiffLsb();
-                        judged = perLayer;
+                        perLayer = layers.totals().maxAbsDiffLsb();
                     }
-                    out.add(sample(i, samples.source(i), t, perLayer, judged <= toleranceLsb, sim.outputs().get(output),
+                    boolean pass = Golden.judge(c.qmodel(), Golden.mode(p), e2e, layers, toleranceLsb);
+                    out.add(sample(i, samples.source(i), t, perLayer, pass, sim.outputs().get(output),
                             ort.get(output), labels));
                     tick(onSample);
                 }

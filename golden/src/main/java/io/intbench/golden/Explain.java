@@ -57,6 +57,10 @@ public final class Explain {
         for (QOp op : c.qmodel().ops()) {
             String pattern = pattern(c.graph(), op);
             String ort = ortFate(ortProducer, op.out().name(), op.name());
+            String why = c.qmodel().floatInOrt().get(op.out().name());
+            if (why != null) {
+                ort += " (float in ORT, judged within 1 LSB: " + why + ")";
+            }
             if (op instanceof QOp.Alias) {
                 groups.add(new Group(pattern, op.name(), "view (no instruction)", params(op.inputs().get(0)), params(op.out()),
                         "-", ort));
@@ -163,6 +167,14 @@ public final class Explain {
         } else {
             return "exact on codes";
         }
+        String summary = requantRange(p, addr, n, mode);
+        if (d instanceof Descriptor.ConvDesc cd && cd.negRequant() == 1) {
+            summary += "; negative accumulators (fused LeakyRelu): " + requantRange(p, addr + 8 * n, n, mode);
+        }
+        return summary;
+    }
+
+    private static String requantRange(Program p, int addr, int n, int mode) {
         int[] rq = Kernels.readInts(p.image(), addr, 2 * n);
         int aMin = Integer.MAX_VALUE;
         int aMax = Integer.MIN_VALUE;
@@ -219,6 +231,45 @@ public final class Explain {
             }
         }
         return out;
+    }
+
+    /**
+     * Checks the compiler's prediction of the groups ONNX Runtime computes in float ({@code QModel.floatInOrt})
+     * against ORT's own optimised graph: every Conv/MatMul/Gemm group the compiler marks must be left unfused by ORT,
+     * every other one fused into an integer kernel. Returns the disagreements (empty when the prediction holds);
+     * groups ORT's graph does not show under a known name are not judged.
+     */
+    public static List<Disagreement> floatInOrtDisagreements(Compiler.Result c) {
+        Map<String, String> ortProducer = ortProducers(c.model());
+        if (ortProducer.containsKey("")) {
+            throw new IllegalStateException("ORT's optimised graph is " + ortProducer.get(""));
+        }
+        List<Disagreement> out = new ArrayList<>();
+        for (QOp op : c.qmodel().ops()) {
+            if (!(op instanceof QOp.Conv || op instanceof QOp.MatMul)) {
+                continue;
+            }
+            String fate = ortFate(ortProducer, op.out().name(), op.name());
+            if (fate.startsWith("not in ORT")) {
+                continue;
+            }
+            boolean integer = fate.startsWith("integer kernel");
+            boolean predictedFloat = c.qmodel().floatInOrt().containsKey(op.out().name());
+            if (integer == predictedFloat) {
+                out.add(new Disagreement(op.name(), op.out().name(), fate, predictedFloat,
+                        c.qmodel().floatInOrt().getOrDefault(op.out().name(), "")));
+            }
+        }
+        return out;
+    }
+
+    /** A group whose fate in ORT the compiler predicted wrongly: {@code predictedFloat} but ORT fused it, or the reverse. */
+    public record Disagreement(String layer, String tensor, String ort, boolean predictedFloat, String reason) {
+        @Override
+        public String toString() {
+            return layer + " -> " + tensor + ": ORT runs " + ort + ", the compiler predicted "
+                    + (predictedFloat ? "float (" + reason + ")" : "an integer kernel");
+        }
     }
 
     static String ortFate(Map<String, String> ortProducer, String tensor, String node) {

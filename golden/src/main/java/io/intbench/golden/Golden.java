@@ -74,16 +74,53 @@ public final class Golden {
         tick.run();
         Map<String, HostTensor> perLayer = perLayer(p, in, optimized);
         tick.run();
-        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim.tensors(), optimized),
-                compare(ORT_UNOPTIMIZED, p, sim.tensors(), unoptimized),
-                compare(ORT_PER_LAYER, p, perLayer, optimized));
+        Map<String, String> floatInOrt = c.qmodel().floatInOrt();
+        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim.tensors(), optimized, floatInOrt),
+                compare(ORT_UNOPTIMIZED, p, sim.tensors(), unoptimized, floatInOrt),
+                compare(ORT_PER_LAYER, p, perLayer, optimized, floatInOrt));
         GoldenReport report = new GoldenReport(p.modelName(), p.requantModeName(), toleranceLsb,
                 new GoldenReport.Reference("onnxruntime", OrtRunner.version(), HostInfo.cpuModel()),
                 sim.report(), comps, noFloat(p));
-        // ort mode must agree end to end; fixed-point mode is judged per layer (its ±1 LSB compounds through the network)
-        GoldenReport.Comparison judged = mode(p) == RequantMode.ORT ? comps.get(0) : comps.get(2);
-        boolean pass = judged.totals().maxAbsDiffLsb() <= toleranceLsb;
+        boolean pass = judge(c.qmodel(), mode(p), comps.get(0), comps.get(2), toleranceLsb);
         return new Result(c, sim, optimized, unoptimized, report, pass, in);
+    }
+
+    /**
+     * The verdict. ort mode must agree end to end, within {@code toleranceLsb}; fixed-point mode is judged per layer
+     * (its ±1 LSB compounds through the network). Tensors of groups ONNX Runtime computes in float
+     * ({@link io.intbench.compiler.qir.QModel#floatInOrt}) may differ by 1 LSB (ORT's float rounding at near-ties),
+     * and every tensor downstream of one that does differ is judged on ORT's own inputs (per layer), so that an
+     * inherited difference does not count against a layer that is itself exact.
+     */
+    static boolean judge(io.intbench.compiler.qir.QModel qm, RequantMode mode, GoldenReport.Comparison endToEnd,
+                         GoldenReport.Comparison perLayer, int toleranceLsb) {
+        java.util.Set<String> differing = new java.util.HashSet<>();
+        for (GoldenReport.TensorComparison tc : endToEnd.tensors()) {
+            if (tc.inFloatGroup() && tc.exact() != tc.elements()) {
+                differing.add(tc.name());
+            }
+        }
+        // tensors computed from a differing float-in-ORT tensor, through any chain of ops (views included)
+        java.util.Set<String> inherits = new java.util.HashSet<>();
+        for (io.intbench.compiler.qir.QOp op : qm.ops()) {
+            for (io.intbench.compiler.qir.QTensor t : op.inputs()) {
+                if (differing.contains(t.name()) || inherits.contains(t.name())) {
+                    inherits.add(op.out().name());
+                }
+            }
+        }
+        Map<String, GoldenReport.TensorComparison> layer = new java.util.HashMap<>();
+        for (GoldenReport.TensorComparison tc : perLayer.tensors()) {
+            layer.put(tc.name(), tc);
+        }
+        boolean pass = !endToEnd.tensors().isEmpty();
+        for (GoldenReport.TensorComparison tc : endToEnd.tensors()) {
+            GoldenReport.TensorComparison judged = mode != RequantMode.ORT || inherits.contains(tc.name())
+                    ? layer.getOrDefault(tc.name(), tc) : tc;
+            int tolerance = tc.inFloatGroup() ? Math.max(1, toleranceLsb) : toleranceLsb;
+            pass &= judged.maxAbsDiffLsb() <= tolerance;
+        }
+        return pass;
     }
 
     static RequantMode mode(Program p) {
@@ -135,11 +172,16 @@ public final class Golden {
         return out;
     }
 
-    static GoldenReport.Comparison compare(String reference, Program p, Map<String, HostTensor> sim, Map<String, HostTensor> ort) {
+    static GoldenReport.Comparison compare(String reference, Program p, Map<String, HostTensor> sim, Map<String, HostTensor> ort,
+                                           Map<String, String> floatInOrt) {
         List<GoldenReport.TensorComparison> list = new ArrayList<>();
         long elements = 0;
         long exact = 0;
         long maxDiff = 0;
+        long fTensors = 0;
+        long fElements = 0;
+        long fMismatches = 0;
+        long fMax = 0;
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (TensorDesc t : p.tensors()) {
             if (t.role() == TensorDesc.Role.INPUT || !seen.add(t.name())) {
@@ -148,12 +190,22 @@ public final class Golden {
             HostTensor mine = sim.get(t.name());
             HostTensor ref = ort.get(t.name());
             GoldenReport.TensorComparison tc = compareTensor(t.name(), mine, ref);
+            String reason = floatInOrt.get(t.name());
+            if (reason != null) {
+                tc = tc.floatInOrt(reason);
+                fTensors++;
+                fElements += tc.elements();
+                fMismatches += tc.mismatches();
+                fMax = Math.max(fMax, tc.maxAbsDiffLsb());
+            }
             list.add(tc);
             elements += tc.elements();
             exact += tc.exact();
             maxDiff = Math.max(maxDiff, tc.maxAbsDiffLsb());
         }
-        return new GoldenReport.Comparison(reference, new GoldenReport.Totals(list.size(), elements, exact, maxDiff), list);
+        return new GoldenReport.Comparison(reference, new GoldenReport.Totals(list.size(), elements, exact, maxDiff,
+                elements - exact, GoldenReport.rate(elements - exact, elements), fTensors, fElements, fMismatches,
+                GoldenReport.rate(fMismatches, fElements), fMax), list);
     }
 
     static GoldenReport.TensorComparison compareTensor(String name, HostTensor mine, HostTensor ref) {
@@ -197,12 +249,20 @@ public final class Golden {
                     t.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : t.maxAbsDiffLsb() + " LSB"));
         }
         GoldenReport.Comparison opt = r.comparisons().get(0);
+        GoldenReport.Totals ot = opt.totals();
+        if (ot.floatInOrtTensors() > 0) {
+            sb.append(String.format(java.util.Locale.ROOT, "float in ORT (judged within 1 LSB, vs %s): %d tensors, %d elements,"
+                    + " %d differ (rate %.3g), max %d LSB; the other %d tensors must agree exactly%n", opt.reference(),
+                    ot.floatInOrtTensors(), ot.floatInOrtElements(), ot.floatInOrtMismatches(), ot.floatInOrtMismatchRate(),
+                    ot.floatInOrtMaxAbsDiffLsb(), ot.tensors() - ot.floatInOrtTensors()));
+        }
         int shown = 0;
         for (GoldenReport.TensorComparison tc : opt.tensors()) {
             if (tc.exact() != tc.elements() && shown++ < 10) {
-                sb.append(String.format("  differs vs %s: %s: %d of %d elements, max %s LSB, first at index %d %s%n",
-                        opt.reference(), tc.name(), tc.elements() - tc.exact(), tc.elements(),
-                        tc.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : String.valueOf(tc.maxAbsDiffLsb()), tc.firstDiffIndex(), tc.note()));
+                sb.append(String.format(java.util.Locale.ROOT, "  differs vs %s: %s: %d of %d elements (rate %.3g), max %s LSB,"
+                                + " first at index %d%s %s%n", opt.reference(), tc.name(), tc.mismatches(), tc.elements(),
+                        tc.mismatchRate(), tc.maxAbsDiffLsb() == Long.MAX_VALUE ? "n/a" : String.valueOf(tc.maxAbsDiffLsb()),
+                        tc.firstDiffIndex(), tc.inFloatGroup() ? " [float in ORT: " + tc.floatInOrt() + "]" : "", tc.note()));
             }
         }
         return sb.toString();

@@ -120,12 +120,17 @@ public sealed interface Descriptor {
         }
     }
 
-    /** Quantized NCHW convolution. Constants: wZp, bias (int32 per output channel), requant (two int32 per output channel). */
+    /**
+     * Quantized NCHW convolution. Constants: wZp, bias (int32 per output channel), requant (two int32 per output
+     * channel). With {@code negRequant} = 1 (a fused LeakyRelu) a second requant array of the same size follows the
+     * first and applies to negative accumulators.
+     */
     record ConvDesc(int batch, int inC, int inH, int inW, int outC, int outH, int outW, int kH, int kW,
                     int strideH, int strideW, int padTop, int padLeft, int dilH, int dilW, int groups,
                     int inSigned, int xZp, int wSigned, int wZpAddr, int biasAddr, int requantAddr, int requantMode,
-                    int outSigned, int outZp, int clampMin, int clampMax) implements Descriptor {
+                    int outSigned, int outZp, int clampMin, int clampMax, int negRequant) implements Descriptor {
         public ConvDesc {
+            bool("negRequant", negRequant);
             positive("conv dimensions", batch, inC, inH, inW, outC, outH, outW, kH, kW, strideH, strideW, dilH, dilW, groups);
             if (inC % groups != 0 || outC % groups != 0) {
                 throw new IllegalArgumentException("groups " + groups + " must divide inC " + inC + " and outC " + outC);

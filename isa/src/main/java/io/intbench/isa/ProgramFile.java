@@ -33,7 +33,7 @@ import java.util.zip.CRC32;
  */
 public final class ProgramFile {
     public static final byte[] MAGIC = {'I', 'B', 'C', '1'};
-    public static final int VERSION = 2;  // 2: the TILE opcode
+    public static final int VERSION = 3;  // 2: the TILE opcode; 3: CONV negRequant (fused LeakyRelu)
 
     private ProgramFile() { }
 
@@ -214,7 +214,7 @@ public final class ProgramFile {
             if (d instanceof Descriptor.ConvDesc c) {
                 region(i, "wZpAddr", c.wZpAddr(), 4L * c.outC(), dramSize);
                 region(i, "biasAddr", c.biasAddr(), 4L * c.outC(), dramSize);
-                region(i, "requantAddr", c.requantAddr(), 8L * c.outC(), dramSize);
+                region(i, "requantAddr", c.requantAddr(), 8L * c.outC() * (1 + c.negRequant()), dramSize);
             } else if (d instanceof Descriptor.MatMulDesc m) {
                 region(i, "wZpAddr", m.wZpAddr(), 4L * m.n(), dramSize);
                 region(i, "biasAddr", m.biasAddr(), 4L * m.n(), dramSize);

@@ -122,6 +122,7 @@ public final class Kernels {
         final int[] wk;
         final int[] bias;
         final int[] rq;
+        final int[] rqNeg;
         final int[] col;
         /** Whether every channel's parameters meet {@link Kernels#ortRequantize}'s preconditions (else {@link Requant} checks and throws). */
         final boolean fastOrt;
@@ -149,6 +150,8 @@ public final class Kernels {
             int[] wzp = readInts(mem, d.wZpAddr(), d.outC());
             bias = readInts(mem, d.biasAddr(), d.outC());
             rq = readInts(mem, d.requantAddr(), 2 * d.outC());
+            // a fused LeakyRelu: negative accumulators take the second array, the multipliers times alpha
+            rqNeg = d.negRequant() == 1 ? readInts(mem, d.requantAddr() + 8 * d.outC(), 2 * d.outC()) : rq;
             boolean wSigned = d.wSigned() == 1;
             wk = new int[d.outC() * k];
             for (int oc = 0; oc < d.outC(); oc++) {
@@ -162,6 +165,7 @@ public final class Kernels {
             boolean ok = d.clampMin() <= d.clampMax();
             for (int oc = 0; oc < d.outC(); oc++) {
                 ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
+                ok &= rqNeg[2 * oc] >= 0 && rqNeg[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
             }
             fastOrt = ok;
             byPosition = k <= BY_POSITION_MAX_K;
@@ -506,6 +510,7 @@ public final class Kernels {
         }
 
         private int requantOut(int acc, int oc) {
+            int[] rq = acc < 0 ? rqNeg : this.rq;
             if (d.requantMode() != Descriptor.REQUANT_ORT) {
                 return Requant.fixedPointRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax());
             }

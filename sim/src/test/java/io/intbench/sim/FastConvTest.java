@@ -86,7 +86,7 @@ class FastConvTest {
         int outZp = lo + r.nextInt(hi - lo + 1);
         Descriptor.ConvDesc d = new Descriptor.ConvDesc(batch, inC, h, w, outC, outH, outW, kH, kW, stride, stride, padT, padL,
                 dil, dil, groups, signedIn ? 1 : 0, xZp, signedW ? 1 : 0, wzpA, biasA, rqA,
-                fixedPoint ? Descriptor.REQUANT_FIXED_POINT : Descriptor.REQUANT_ORT, signedOut ? 1 : 0, outZp, lo, hi);
+                fixedPoint ? Descriptor.REQUANT_FIXED_POINT : Descriptor.REQUANT_ORT, signedOut ? 1 : 0, outZp, lo, hi, 0);
         byte[] want = mem.clone();
         referenceConv(want, d, inA, wA, outA);
         int before = Parallel.threads();
@@ -124,7 +124,7 @@ class FastConvTest {
         KernelsTest.putInts(mem, 4 * outC, new int[outC]);
         KernelsTest.putInts(mem, rqA, rq);
         Descriptor.ConvDesc d = new Descriptor.ConvDesc(1, c, h, h, outC, h, h, 3, 3, 1, 1, 1, 1, 1, 1, depthwise ? c : 1,
-                0, 3, 1, 0, 4 * outC, rqA, Descriptor.REQUANT_ORT, 0, 0, 0, 255);
+                0, 3, 1, 0, 4 * outC, rqA, Descriptor.REQUANT_ORT, 0, 0, 0, 255, 0);
         byte[] want = mem.clone();
         referenceConv(want, d, inA, wA, inA + shift);   // reads the whole input before it writes
         byte[] got = mem.clone();

@@ -1,6 +1,7 @@
 package io.intbench.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.intbench.isa.Descriptor;
 import java.nio.ByteBuffer;
@@ -80,7 +81,7 @@ class KernelsTest {
         int xZp = signedIn ? r.nextInt(256) - 128 : r.nextInt(256);
         int outZp = r.nextInt(256);
         Descriptor.ConvDesc d = new Descriptor.ConvDesc(1, inC, h, w, outC, outH, outW, k, k, stride, stride, pad, pad, dil, dil,
-                groups, signedIn ? 1 : 0, xZp, 1, wzpA, biasA, rqA, Descriptor.REQUANT_ORT, 0, outZp, 0, 255);
+                groups, signedIn ? 1 : 0, xZp, 1, wzpA, biasA, rqA, Descriptor.REQUANT_ORT, 0, outZp, 0, 255, 0);
         Kernels.conv(mem, d, inA, wA, outA);
         for (int oc = 0; oc < outC; oc++) {
             int g = oc / (outC / groups);
@@ -105,6 +106,78 @@ class KernelsTest {
                     int want = refRequant(acc, ms[oc], outZp, 0, 255);
                     int got = mem[outA + (oc * outH + oh) * outW + ow] & 0xFF;
                     assertEquals(want, got, "oc " + oc + " oh " + oh + " ow " + ow + " acc " + acc);
+                }
+            }
+        }
+    }
+
+    /**
+     * A fused LeakyRelu (negRequant = 1): negative accumulators take the second multiplier array, as if the float
+     * result {@code (float) acc * M} were multiplied by alpha; checked against Java float arithmetic per element.
+     */
+    @Property(tries = 60)
+    void leakyConvRequantizesNegativeAccumulatorsWithTheSecondMultiplier(@ForAll @IntRange(min = 1, max = 8) int inC,
+                                                                         @ForAll @IntRange(min = 1, max = 6) int outC,
+                                                                         @ForAll boolean fixedPointMode, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int hw = 5;
+        int wA = 0;
+        int wzpA = outC * inC;
+        int biasA = wzpA + 4 * outC;
+        int rqA = biasA + 4 * outC;
+        int inA = rqA + 16 * outC;
+        int outA = inA + inC * hw;
+        byte[] mem = new byte[outA + outC * hw];
+        for (int i = 0; i < outC * inC; i++) {
+            mem[wA + i] = (byte) r.nextInt(256);
+        }
+        for (int i = 0; i < inC * hw; i++) {
+            mem[inA + i] = (byte) r.nextInt(256);
+        }
+        int[] bias = new int[outC];
+        float[] pos = new float[outC];
+        float[] neg = new float[outC];
+        int[] rq = new int[4 * outC];
+        for (int c = 0; c < outC; c++) {
+            bias[c] = r.nextInt(4001) - 2000;
+            pos[c] = (float) (r.nextDouble() * 0.05 + 1e-4);
+            neg[c] = pos[c] * (float) (r.nextDouble() * 0.5 + 0.01);
+            for (int side = 0; side < 2; side++) {
+                float m = side == 0 ? pos[c] : neg[c];
+                int at = 2 * outC * side + 2 * c;
+                if (fixedPointMode) {
+                    // M0 in Q0.31 and the shift of RoundingDivideByPOT, as quantizeMultiplier: m = M0 * 2^(shift - 31)
+                    int exp = Math.getExponent(m) + 1;
+                    rq[at] = (int) Math.round(Math.scalb((double) m, 31 - exp));
+                    rq[at + 1] = exp;
+                } else {
+                    int bits = Float.floatToRawIntBits(m);
+                    rq[at] = (bits & 0x7FFFFF) | 0x800000;
+                    rq[at + 1] = ((bits >> 23) & 0xFF) - 150;
+                }
+            }
+        }
+        putInts(mem, wzpA, new int[outC]);
+        putInts(mem, biasA, bias);
+        putInts(mem, rqA, rq);
+        int outZp = 128;
+        Descriptor.ConvDesc d = new Descriptor.ConvDesc(1, inC, 1, hw, outC, 1, hw, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 128, 1, wzpA,
+                biasA, rqA, fixedPointMode ? Descriptor.REQUANT_FIXED_POINT : Descriptor.REQUANT_ORT, 0, outZp, 0, 255, 1);
+        Kernels.conv(mem, d, inA, wA, outA);
+        for (int oc = 0; oc < outC; oc++) {
+            for (int p = 0; p < hw; p++) {
+                int acc = bias[oc];
+                for (int ic = 0; ic < inC; ic++) {
+                    acc += ((mem[inA + ic * hw + p] & 0xFF) - 128) * mem[wA + oc * inC + ic];
+                }
+                int got = mem[outA + oc * hw + p] & 0xFF;
+                if (fixedPointMode) {
+                    // gemmlowp's double rounding may differ from the exact product by one step
+                    double exact = acc * (double) (acc < 0 ? neg[oc] : pos[oc]) + outZp;
+                    assertTrue(Math.abs(Math.max(0, Math.min(255, exact)) - got) <= 1.0 + 1e-9,
+                            "oc " + oc + " p " + p + " acc " + acc + " got " + got + " exact " + exact);
+                } else {
+                    assertEquals(refRequant(acc, acc < 0 ? neg[oc] : pos[oc], outZp, 0, 255), got, "oc " + oc + " p " + p + " acc " + acc);
                 }
             }
         }

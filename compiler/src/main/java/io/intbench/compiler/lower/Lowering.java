@@ -155,13 +155,17 @@ public final class Lowering {
                 int wzp = image.putInts(c.wZp());
                 int bias = image.putInts(c.bias());
                 int rq = image.putInts(requant(c.in().scale(), c.wScale(), c.out().scale(), 1f, false));
+                if (c.leaky()) {
+                    // a fused LeakyRelu: negative accumulators are requantized with alpha * M, right after the first array
+                    image.putInts(leakyRequant(c.in().scale(), c.wScale(), c.out().scale(), c.negativeSlope()));
+                }
                 long[] is = c.in().shape();
                 long[] os = c.out().shape();
                 Descriptor.ConvDesc d = new Descriptor.ConvDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3],
                         outC, (int) os[2], (int) os[3], c.wShape()[2], c.wShape()[3], c.strides()[0], c.strides()[1],
                         c.pads()[0], c.pads()[1], c.dilations()[0], c.dilations()[1], c.groups(),
                         b(c.in().signed()), c.in().zeroPoint(), b(c.wType() == io.intbench.isa.DType.INT8), wzp, bias, rq,
-                        mode.code(), b(c.out().signed()), c.out().zeroPoint(), c.clampLo(), c.clampHi());
+                        mode.code(), b(c.out().signed()), c.out().zeroPoint(), c.clampLo(), c.clampHi(), b(c.leaky()));
                 if (os[1] != outC || os[0] != is[0] || is[1] != (long) c.wShape()[1] * c.groups()) {
                     throw new IntbenchException.UnsupportedModel("layer " + c.name() + ": input " + Arrays.toString(is)
                             + ", weights " + Arrays.toString(c.wShape()) + " with " + c.groups() + " groups and output "
@@ -472,6 +476,27 @@ public final class Lowering {
         return out;
     }
 
+    /**
+     * The multipliers of a fused LeakyRelu's negative side: {@code alpha * M} per output channel. ONNX Runtime runs
+     * such a group in float (float Conv, {@code x * alpha}, QuantizeLinear); in ort mode the float32 product of
+     * ORT's multiplier and alpha stands for it, so one rounding of {@code acc * alpha * M} replaces ORT's float
+     * steps (the golden comparison allows those tensors one step, see {@code QModel.floatInOrt}).
+     */
+    private int[] leakyRequant(float xs, float[] ws, float ys, float alpha) {
+        if (!(alpha > 0) || Float.isInfinite(alpha)) {
+            throw new IllegalArgumentException("LeakyRelu alpha " + alpha + " is not positive and finite (only positive slopes fit"
+                    + " the requantizer's sign-magnitude multiply)");
+        }
+        int[] out = new int[2 * ws.length];
+        for (int c = 0; c < ws.length; c++) {
+            float m = Multipliers.ortConvScale(xs, ws[c], ys);
+            int[] p = mode == RequantMode.ORT ? ort(m * alpha) : fixed((double) m * alpha);
+            out[2 * c] = p[0];
+            out[2 * c + 1] = p[1];
+        }
+        return out;
+    }
+
     private static int[] ort(float multiplier) {
         Multipliers.OrtScale s = Multipliers.OrtScale.of(multiplier);
         return new int[] {s.m(), s.e()};
@@ -484,6 +509,11 @@ public final class Lowering {
 
     // ----- instructions ---------------------------------------------------------------------------
 
+    /** The layer's op as reports and the disassembler show it; marked where ONNX Runtime computes the group in float. */
+    private String kind(QOp op) {
+        return model.floatInOrt().containsKey(op.out().name()) ? op.kind() + " (float in ORT)" : op.kind();
+    }
+
     private void emit(Emitted e, int layer, boolean last) {
         QOp op = e.op();
         Descriptor d = descs.get(e.desc());
@@ -491,12 +521,12 @@ public final class Lowering {
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
             Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
             if (plan.tiles().size() > 1) {
-                layers.add(new Program.Layer(op.name(), op.kind() + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
+                layers.add(new Program.Layer(op.name(), kind(op) + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
                 emitTiled(e, layer, last, plan);
                 return;
             }
         }
-        layers.add(new Program.Layer(op.name(), op.kind(), String.join(",", op.nodes()), macs));
+        layers.add(new Program.Layer(op.name(), kind(op), String.join(",", op.nodes()), macs));
         if (e.constBytes() > 0) {
             add(Instruction.of(Opcode.LOAD, 0, e.constAddr(), e.constBytes(), 0), layer);
         }

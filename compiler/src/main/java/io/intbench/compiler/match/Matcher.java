@@ -38,6 +38,8 @@ public final class Matcher {
     private final List<String> probes = new ArrayList<>();
     /** Nodes a selector already reported, so the final sweep does not list them twice. */
     private final Set<Node> reported = new HashSet<>();
+    /** Quantized tensors whose group ONNX Runtime computes in float, with the reason (see {@link QModel#floatInOrt}). */
+    private final Map<String, String> floatInOrt = new LinkedHashMap<>();
 
     private Matcher(Graph g, String modelName) {
         this.g = g;
@@ -92,7 +94,7 @@ public final class Matcher {
             }
         }
         problems.throwIfAny(modelName);
-        return new QModel(modelName, inputs, ops, outputs, probes);
+        return new QModel(modelName, inputs, ops, outputs, probes, Map.copyOf(floatInOrt));
     }
 
     private void refuseIfNotStaticallyQuantized() {
@@ -222,11 +224,15 @@ public final class Matcher {
         List<String> nodes = new ArrayList<>();
         int lo = t.qmin();
         int hi = t.qmax();
+        String kept = null;  // the first activation ONNX Runtime cannot absorb into the QuantizeLinear
         // [Relu | Clip]* fused into the op before Q: Q is monotonic, so Q(clip(v, a, b)) = clamp(Q(v), Q(a), Q(b))
         while ((p.opType().equals("Relu") || p.opType().equals("Clip")) && singleUse(x)) {
             int[] r = clampRange(p, qp.scales[0], qp.zps[0], t);
             lo = Math.max(lo, r[0]);
             hi = Math.min(hi, r[1]);
+            if (kept == null) {
+                kept = OrtFusion.whyActivationKept(p, clipBounds(p), qp.scales[0], qp.zps[0], t);
+            }
             nodes.add(p.name());
             covered.add(p);
             x = p.input(0);
@@ -237,6 +243,29 @@ public final class Matcher {
         }
         if (lo > hi) {
             lo = hi;
+        }
+        // DQ(x), DQ(w), DQ(b)? -> Conv -> LeakyRelu -> Q: two multipliers, alpha * M for negative accumulators
+        float slope = 1f;
+        if (p.opType().equals("LeakyRelu") && singleUse(x) && g.producer(p.input(0)) != null
+                && g.producer(p.input(0)).opType().equals("Conv") && singleUse(p.input(0))) {
+            slope = p.attrFloat("alpha", 0.01f);
+            kept = OrtFusion.LEAKY_RELU;
+            nodes.add(p.name());
+            covered.add(p);
+            x = p.input(0);
+            p = g.producer(x);
+        }
+        if (isFloatChain(p)) {
+            // Q(Concat | Transpose | Reshape of float Conv outputs): ORT runs those Convs in float
+            QTensor out = define(q.outputs().get(0), t, qp.scales[0], qp.zps[0]);
+            floatInOrt.put(out.name(), floatChain(x, out, lo, hi, new ArrayList<>(List.of(q.name()))));
+            return;
+        }
+        if (kept == null && Set.of("Conv", "Gemm").contains(p.opType())) {
+            kept = whyBiasUnfused(p);
+        }
+        if (kept != null && Set.of("Conv", "Gemm", "MatMul").contains(p.opType())) {
+            floatInOrt.put(q.outputs().get(0), kept + OrtFusion.floatGroup(p.opType()));
         }
         nodes.add(0, p.name());
         nodes.add(q.name());
@@ -260,7 +289,7 @@ public final class Matcher {
             }
             // DQ(x), DQ(w), DQ(b)? -> Conv -> [Relu|Clip] -> Q
             case "Conv" -> ops.add(conv(p, activation(dq(p.input(0), p)), weights(p.input(1), p),
-                    p.input(2), define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
+                    p.input(2), define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes, slope));
             // DQ(a), DQ(b) -> Gemm (C: DQ(int32) or float) -> [Relu|Clip] -> Q
             case "Gemm" -> ops.add(gemm(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
             // DQ(a), DQ(w) -> MatMul -> [Relu|Clip] -> Q
@@ -338,6 +367,132 @@ public final class Matcher {
                     + " QuantizeLinear is not supported: it would have to run in float");
         }
         covered.add(p);
+    }
+
+    /** Ops that only move elements or reshape, exact on codes: Q commutes with them. */
+    private static final Set<String> FLOAT_MOVES = Set.of("Concat", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze");
+
+    /** A data-movement node one of whose data inputs is a float tensor computed by a node (not a DequantizeLinear). */
+    private boolean isFloatChain(Node p) {
+        if (!FLOAT_MOVES.contains(p.opType())) {
+            return false;
+        }
+        List<String> data = p.opType().equals("Concat") ? p.inputs() : List.of(p.input(0));
+        for (String i : data) {
+            Node d = g.producer(i);
+            if (d != null && !d.opType().equals("DequantizeLinear")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Computes {@code target = clamp(Q(x))} for a float tensor {@code x} made of Conv outputs moved by Concat,
+     * Transpose and views, with Relu/Clip/LeakyRelu right after each Conv: each Conv requantizes straight to the
+     * target's parameters and the moves run on codes (Q is monotonic and elementwise, so it commutes with moves and
+     * clamps). ONNX Runtime fuses none of these Convs (their outputs do not go straight to a QuantizeLinear) and runs
+     * them in float; returns that reason.
+     */
+    private String floatChain(String x, QTensor target, int lo, int hi, List<String> path) {
+        Node p = g.producer(x);
+        if (p == null) {
+            throw new Unsupported("the float tensor '" + x + "' is a graph input, not a quantized tensor");
+        }
+        if (!p.opType().equals("DequantizeLinear") && !singleUse(x)) {
+            throw new Unsupported("the float output '" + x + "' of '" + p.name() + "' (" + p.opType()
+                    + ") has consumers besides '" + path.get(path.size() - 1) + "', so part of it would stay in float");
+        }
+        covered.add(p);
+        List<String> via = new ArrayList<>(path);
+        via.add(p.name());
+        switch (p.opType()) {
+            case "Relu", "Clip" -> {
+                int[] r = clampRange(p, target.scale(), target.zeroPoint(), target.type());
+                int l = Math.max(lo, r[0]);
+                return floatChain(p.input(0), target, l, Math.max(l, Math.min(hi, r[1])), via);
+            }
+            case "LeakyRelu", "Conv" -> {
+                float slope = 1f;
+                Node c = p;
+                if (p.opType().equals("LeakyRelu")) {
+                    c = g.producer(p.input(0));
+                    if (c == null || !c.opType().equals("Conv") || !singleUse(p.input(0))) {
+                        throw new Unsupported("LeakyRelu '" + p.name() + "' computes in float on a tensor that is not a Conv output");
+                    }
+                    covered.add(c);
+                    slope = p.attrFloat("alpha", 0.01f);
+                    via.add(c.name());
+                }
+                List<String> nodes = c == p ? List.of(c.name()) : List.of(c.name(), p.name());
+                ops.add(conv(c, activation(dq(c.input(0), c)), weights(c.input(1), c), c.input(2), target, lo, hi, nodes, slope));
+                String reason = "the output of Conv '" + c.name() + "' reaches QuantizeLinear '" + path.get(0) + "' through "
+                        + String.join(", ", via.subList(1, via.size() - 1)) + ", not directly"
+                        + OrtFusion.floatGroup("Conv");
+                floatInOrt.put(target.name(), reason);  // the Conv's own (intermediate) output, for explain and disasm
+                return reason;
+            }
+            case "DequantizeLinear" -> {
+                QTensor in = activation(p);
+                boolean clamps = lo > target.type().qmin() || hi < target.type().qmax();
+                ops.add(!clamps && in.sameParams(target) ? new QOp.Alias(target.name(), List.of(p.name()), in, target)
+                        : new QOp.Rescale(target.name(), List.of(p.name()), in, target, lo, hi));
+                return null;
+            }
+            case "Concat" -> {
+                List<QTensor> ins = new ArrayList<>();
+                String reason = null;
+                for (int i = 0; i < p.inputCount(); i++) {
+                    QTensor mid = new QTensor(p.input(i) + "#q", target.type(), shape(p.input(i)), target.scale(), target.zeroPoint());
+                    String r = floatChain(p.input(i), mid, lo, hi, via);
+                    reason = reason != null ? reason : r;
+                    ins.add(mid);
+                }
+                int axis = (int) p.attrInt("axis", 0);
+                ops.add(new QOp.Concat(p.name(), List.of(p.name()), ins, target, axis < 0 ? axis + target.shape().length : axis));
+                return reason;
+            }
+            case "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze" -> {
+                QTensor mid = new QTensor(p.input(0) + "#q", target.type(), shape(p.input(0)), target.scale(), target.zeroPoint());
+                String reason = floatChain(p.input(0), mid, lo, hi, via);
+                ops.add(p.opType().equals("Transpose") ? gatherOp(p, 0, mid, target, List.of(p.name()))
+                        : new QOp.Alias(p.name(), List.of(p.name()), mid, target));
+                return reason;
+            }
+            default -> throw new Unsupported("node '" + p.name() + "' (" + p.opType() + ") computes in float before '"
+                    + path.get(path.size() - 1) + "'; intbench supports only Conv [-> Relu | Clip | LeakyRelu] -> Concat |"
+                    + " Transpose | Reshape chains there");
+        }
+    }
+
+    /**
+     * Why ORT's Conv/Gemm selector refuses the group for its bias, or null: it needs the bias to be the
+     * DequantizeLinear of an int32 constant (or absent).
+     */
+    private String whyBiasUnfused(Node p) {
+        int bi = p.opType().equals("Conv") || p.opType().equals("Gemm") ? 2 : -1;
+        if (bi < 0 || p.input(bi).isEmpty()) {
+            return null;
+        }
+        Node d = g.producer(p.input(bi));
+        if (d != null && d.opType().equals("DequantizeLinear") && g.isConstant(d.input(0))
+                && g.constant(d.input(0)).elemType() != DType.INT32.onnxCode()) {
+            return "the bias '" + p.input(bi) + "' of '" + p.name() + "' is the DequantizeLinear of an "
+                    + "ONNX type " + g.constant(d.input(0)).elemType() + " constant, and ORT's QDQ "
+                    + p.opType() + " selector needs an int32 bias";
+        }
+        return null;
+    }
+
+    /** Clip's float bounds (ORT's GetClipConstantMinMax), or null for a Relu. */
+    private float[] clipBounds(Node p) {
+        if (!p.opType().equals("Clip")) {
+            return null;
+        }
+        if (p.opset() < 11) {
+            return new float[] {p.attrFloat("min", -Float.MAX_VALUE), p.attrFloat("max", Float.MAX_VALUE)};
+        }
+        return new float[] {constScalar(p.input(1), -Float.MAX_VALUE, p), constScalar(p.input(2), Float.MAX_VALUE, p)};
     }
 
     /**
@@ -549,6 +704,11 @@ public final class Matcher {
     }
 
     private QOp.Conv conv(Node n, QTensor in, Weights w, String biasName, QTensor out, int lo, int hi, List<String> nodes) {
+        return conv(n, in, w, biasName, out, lo, hi, nodes, 1f);
+    }
+
+    private QOp.Conv conv(Node n, QTensor in, Weights w, String biasName, QTensor out, int lo, int hi, List<String> nodes,
+                          float negativeSlope) {
         if (in.shape().length != 4) {
             throw new Unsupported("only 2-D convolutions (NCHW inputs) are supported, input has rank " + in.shape().length);
         }
@@ -569,7 +729,7 @@ public final class Matcher {
         int[] wzp = perChannel(w.zps, outC);
         int[] bias = bias(n, biasName, outC, in.scale(), ws, 1f);
         return new QOp.Conv(n.name(), nodes, in, out, w.codes, w.type, new int[] {outC, (int) w.dims[1], kernel[0], kernel[1]},
-                wzp, ws, bias, strides, pads, dil, groups, lo, hi);
+                wzp, ws, bias, strides, pads, dil, groups, lo, hi, negativeSlope);
     }
 
     private QOp gemm(Node p, QTensor out, int lo, int hi, List<String> nodes) {
@@ -883,7 +1043,21 @@ public final class Matcher {
         Node p = g.producer(name);
         Tensor b;
         boolean floatBias;
-        if (p != null && p.opType().equals("DequantizeLinear") && g.isConstant(p.input(0))) {
+        float[] dequantized = null;
+        if (p != null && p.opType().equals("DequantizeLinear") && g.isConstant(p.input(0))
+                && g.constant(p.input(0)).elemType() != DType.INT32.onnxCode()) {
+            // an 8-bit bias with its own scale (fake-quantized exports): dequantized at compile time as ORT does,
+            // float((q - zp)) * scale, then quantized to the accumulator's scale like a float bias
+            covered.add(p);
+            b = g.constant(p.input(0));
+            QuantParams qp = quantParams(p, 1, 2, "bias");
+            dequantized = new float[(int) b.size()];
+            for (int i = 0; i < dequantized.length; i++) {
+                int ch = qp.scales.length == 1 ? 0 : i;
+                dequantized[i] = (float) (b.intAt(i) - qp.zps[ch]) * qp.scales[ch];
+            }
+            floatBias = true;
+        } else if (p != null && p.opType().equals("DequantizeLinear") && g.isConstant(p.input(0))) {
             covered.add(p);
             b = g.constant(p.input(0));
             floatBias = false;
@@ -913,7 +1087,8 @@ public final class Matcher {
         }
         for (int c = 0; c < outC; c++) {
             int i = b.size() == 1 ? 0 : c;
-            out[c] = floatBias ? Multipliers.quantizeBias(beta * b.floatAt(i), xScale, wScale[c]) : (int) b.intAt(i);
+            float v = dequantized != null ? dequantized[i] : floatBias ? b.floatAt(i) : 0f;
+            out[c] = floatBias ? Multipliers.quantizeBias(beta * v, xScale, wScale[c]) : (int) b.intAt(i);
         }
         return out;
     }

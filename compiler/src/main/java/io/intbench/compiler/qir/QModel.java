@@ -1,14 +1,24 @@
 package io.intbench.compiler.qir;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The model after matching: integer-only ops between the boundary quantization of the float inputs
  * and the boundary dequantization of the float outputs.
  *
  * @param probes quantized tensors worth comparing with ONNX Runtime (outputs of QuantizeLinear and QLinear* ops)
+ * @param floatInOrt quantized tensors of groups ONNX Runtime does not fuse into an integer kernel but computes in
+ *                   float before its QuantizeLinear, each with the reason (the ORT rule that does not apply); the
+ *                   compiler's integer result may differ from ORT's float rounding by one step on such tensors
+ *                   (intermediate tensors of a float chain, which ORT never quantizes, are listed too)
  */
-public record QModel(String name, List<Input> inputs, List<QOp> ops, List<Output> outputs, List<String> probes) {
+public record QModel(String name, List<Input> inputs, List<QOp> ops, List<Output> outputs, List<String> probes,
+                     Map<String, String> floatInOrt) {
+
+    public QModel(String name, List<Input> inputs, List<QOp> ops, List<Output> outputs, List<String> probes) {
+        this(name, inputs, ops, outputs, probes, Map.of());
+    }
 
     /**
      * A model input: the ONNX graph input {@code onnxName} quantized into {@code q} by the host. When the

@@ -23,10 +23,21 @@ public sealed interface QOp {
     /**
      * Convolution. {@code weights} are the raw codes in [outC][inC/groups][kH][kW] order.
      * {@code clampLo..clampHi} is the output range after fused Relu/Clip, in output codes.
+     * {@code negativeSlope} is a fused LeakyRelu's alpha: negative accumulators are requantized with
+     * {@code alpha * M} instead of {@code M} (1 when there is no LeakyRelu).
      */
     record Conv(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int[] wShape,
                 int[] wZp, float[] wScale, int[] bias, int[] strides, int[] pads, int[] dilations, int groups,
-                int clampLo, int clampHi) implements QOp {
+                int clampLo, int clampHi, float negativeSlope) implements QOp {
+        public Conv(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int[] wShape,
+                    int[] wZp, float[] wScale, int[] bias, int[] strides, int[] pads, int[] dilations, int groups,
+                    int clampLo, int clampHi) {
+            this(name, nodes, in, out, weights, wType, wShape, wZp, wScale, bias, strides, pads, dilations, groups,
+                    clampLo, clampHi, 1f);
+        }
+
+        public boolean leaky() { return negativeSlope != 1f; }
+
         public List<QTensor> inputs() { return List.of(in); }
 
         public String kind() { return "QLinearConv"; }

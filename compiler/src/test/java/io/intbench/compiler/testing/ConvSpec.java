@@ -16,7 +16,7 @@ import java.util.Arrays;
 public final class ConvSpec {
 
     /** Activation applied between the float op and its output QuantizeLinear. */
-    public enum Activation { NONE, RELU, CLIP }
+    public enum Activation { NONE, RELU, CLIP, LEAKY_RELU }
 
     final int outChannels;
     final int kernelH;
@@ -127,6 +127,13 @@ public final class ConvSpec {
     /** A Relu after the Conv (or none). In QOperator form see {@link QdqModelBuilder#qoperator()}. */
     public ConvSpec relu(boolean v) {
         activation = v ? Activation.RELU : Activation.NONE;
+        return this;
+    }
+
+    /** A LeakyRelu with slope {@code alpha} after the Conv (QDQ form only: QLinearConv has no LeakyRelu). */
+    public ConvSpec leakyRelu(float alpha) {
+        activation = Activation.LEAKY_RELU;
+        clipMin = alpha;
         return this;
     }
 

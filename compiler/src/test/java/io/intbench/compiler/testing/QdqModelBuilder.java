@@ -824,6 +824,9 @@ public final class QdqModelBuilder {
             throw new IllegalArgumentException(layer + ": QOperator form can only express Clip(0, hi) through the output "
                     + "range, got Clip(" + clipMin + ", " + clipMax + ")");
         }
+        if (qop && act == ConvSpec.Activation.LEAKY_RELU) {
+            throw new IllegalArgumentException(layer + ": QOperator form has no Conv + LeakyRelu op");
+        }
         if (given != null) {
             checked(layer, given);
             if (qop && act != ConvSpec.Activation.NONE && given.zeroPoint != actType.qmin()) {
@@ -840,6 +843,7 @@ public final class QdqModelBuilder {
         double r = Math.max(preRms, 1e-6);
         return switch (act) {
             case NONE -> paramsForRange(-4 * r, 4 * r, actType);
+            case LEAKY_RELU -> paramsForRange(-4 * r * clipMin, 4 * r, actType);
             case RELU -> paramsForRange(0, 3 * r, actType);
             case CLIP -> clipMin == 0f
                     ? paramsForRange(0, qop ? clipMax : Math.min(clipMax, 3 * r), actType)
@@ -855,7 +859,7 @@ public final class QdqModelBuilder {
     private Act act(String base, String qName, String scaleName, String zpName, QParams q, long[] shape,
                     ConvSpec.Activation act, float clipMin, float clipMax, double preRms) {
         double rms = switch (act) {
-            case NONE -> preRms;
+            case NONE, LEAKY_RELU -> preRms;
             case RELU -> preRms / Math.sqrt(2);
             case CLIP -> Math.min(preRms, Math.max(Math.abs(clipMin), Math.abs(clipMax)));
         };
@@ -878,6 +882,12 @@ public final class QdqModelBuilder {
         switch (act) {
             case NONE:
                 return f;
+            case LEAKY_RELU: {
+                String o = L + "_leakyrelu_out";
+                addNode(L + "_leakyrelu", "", "LeakyRelu", List.of(f), List.of(o), attrF("alpha", clipMin));
+                declare(o, DType.FLOAT32, shape);
+                return o;
+            }
             case RELU: {
                 String o = L + "_relu_out";
                 addNode(L + "_relu", "", "Relu", List.of(f), List.of(o));

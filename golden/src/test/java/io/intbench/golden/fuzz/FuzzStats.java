@@ -23,6 +23,9 @@ final class FuzzStats {
     private long elements;
     private long mismatches;
     private long unoptimizedMismatches;
+    private long floatInOrtTensors;
+    private long floatInOrtElements;
+    private long floatInOrtMismatches;
     private long fixedPointModels;
     private long fixedPointElements;
     private long fixedPointPerLayerDiffs;
@@ -39,6 +42,9 @@ final class FuzzStats {
         elements += optimized.elements();
         mismatches += optimized.elements() - optimized.exact();
         unoptimizedMismatches += unoptimized.elements() - unoptimized.exact();
+        floatInOrtTensors += optimized.floatInOrtTensors();
+        floatInOrtElements += optimized.floatInOrtElements();
+        floatInOrtMismatches += optimized.floatInOrtMismatches();
         nanos += elapsedNanos;
     }
 
@@ -158,6 +164,8 @@ final class FuzzStats {
         sb.append(String.format("random-model differential run: %d models (ort mode) in %.1f s wall (%.1f s in compile+simulate+ORT,"
                         + " %.0f ms per model)%n", models, wall, nanos / 1e9, models == 0 ? 0.0 : nanos / 1e6 / models));
         sb.append(String.format("  vs ort-optimized: %d tensors, %d elements compared, %d mismatches%n", tensors, elements, mismatches));
+        sb.append(String.format("    of which float in ORT (within 1 LSB): %d tensors, %d elements, %d mismatches%n", floatInOrtTensors,
+                floatInOrtElements, floatInOrtMismatches));
         sb.append(String.format("  vs ort-unoptimized (reported, not judged: QDQ runs float kernels there): %d differing elements%n",
                 unoptimizedMismatches));
         sb.append(String.format("  fixed-point mode: %d models, %d elements, %d differ per layer (max %d LSB)%n", fixedPointModels,

@@ -90,10 +90,21 @@ class RandomModelDifferentialTest {
             Golden.Result r = Golden.run(c, m.hw(), m.inputs(), spec.inputSeed(), 0, 1);
             GoldenReport.Comparison opt = r.report().comparison(Golden.ORT_OPTIMIZED);
             STATS.ortMode(opt.totals(), r.report().comparison(Golden.ORT_UNOPTIMIZED).totals(), System.nanoTime() - t0);
-            if (opt.totals().tensors() == 0 || opt.totals().exact() != opt.totals().elements()) {
-                throw new AssertionError("ort mode: " + (opt.totals().elements() - opt.totals().exact()) + " of "
-                        + opt.totals().elements() + " elements differ from ONNX Runtime (tolerance 0 LSB)\n"
-                        + Golden.table(r.report()));
+            // exact everywhere, except tensors of groups ORT computes in float (the compiler names them): within 1 LSB
+            if (opt.totals().tensors() == 0 || !r.pass()) {
+                throw new AssertionError("ort mode: " + opt.totals().mismatches() + " of " + opt.totals().elements()
+                        + " elements differ from ONNX Runtime (tolerance 0 LSB; 1 LSB on the "
+                        + opt.totals().floatInOrtTensors() + " tensors ORT computes in float)\n" + Golden.table(r.report()));
+            }
+            if (!c.qmodel().floatInOrt().isEmpty() || m.knownBugs().contains(ModelSpecs.FUZZ_2)) {
+                // the compiler's prediction of which groups ORT leaves in float, checked against ORT's optimised graph.
+                // With int8 activations ORT also leaves groups in float when its x86 int8-to-uint8 rewrite does not
+                // reach all their tensors (the FUZZ-4 family, not predicted yet): there only a wrong "float" counts
+                java.util.List<io.intbench.golden.Explain.Disagreement> wrong = io.intbench.golden.Explain.floatInOrtDisagreements(c)
+                        .stream().filter(d -> d.predictedFloat() || spec.act() == DType.UINT8).toList();
+                if (!wrong.isEmpty()) {
+                    throw new AssertionError("the compiler mispredicts ORT's fusion: " + wrong);
+                }
             }
             if (spec.checkFixedPoint()) {
                 long t1 = System.nanoTime();
