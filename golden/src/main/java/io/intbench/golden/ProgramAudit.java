@@ -238,7 +238,9 @@ public final class ProgramAudit {
             }
             case MATMUL -> {
                 Descriptor.MatMulDesc m = (Descriptor.MatMulDesc) d;
-                yield List.of(new Access(i.a(), type8(m.inSigned()), false), new Access(i.c(), type8(m.outSigned()), true));
+                // B is read from the image (constant weights) or from an activation buffer (attention)
+                yield List.of(new Access(i.a(), type8(m.inSigned()), false), new Access(i.b(), type8(m.wSigned()), false),
+                        new Access(i.c(), type8(m.outSigned()), true));
             }
             case ELTWISE -> List.of(new Access(i.a(), null, false), new Access(i.b(), null, false),
                     new Access(i.c(), type8(((Descriptor.EltwiseDesc) d).outSigned()), true));

@@ -173,11 +173,10 @@ public final class Lowering {
                 int wzp = image.putInts(m.wZp());
                 int bias = image.putInts(m.bias());
                 int rq = image.putInts(requant(m.in().scale(), m.wScale(), m.out().scale(), m.alpha(), m.gemm()));
-                int rows = (int) (m.in().elements() / m.k());
-                Descriptor.MatMulDesc d = new Descriptor.MatMulDesc(rows, m.k(), m.n(), b(m.in().signed()), m.in().zeroPoint(),
+                Descriptor.MatMulDesc d = new Descriptor.MatMulDesc(m.rows(), m.k(), m.n(), b(m.in().signed()), m.in().zeroPoint(),
                         b(m.wType() == io.intbench.isa.DType.INT8), wzp, bias, rq, mode.code(), b(m.out().signed()),
                         m.out().zeroPoint(), m.clampLo(), m.clampHi());
-                e = new Emitted(op, Opcode.MATMUL, desc(d), w, 0, List.of(m.in()), null);
+                e = new Emitted(op, Opcode.MATMUL, desc(d), w, 0, m.inputs(), null);
         } else if (op instanceof QOp.Add a) {
                 // ORT's broadcaster hands its kernel one span at a time; an operand constant along the
                 // innermost dimension is a scalar per span and takes the kernel's scalar path
@@ -488,11 +487,19 @@ public final class Lowering {
         QOp op = e.op();
         Descriptor d = descs.get(e.desc());
         long macs = d instanceof Descriptor.ConvDesc c ? c.macs() : d instanceof Descriptor.MatMulDesc m ? m.macs() : 0;
+        if (op instanceof QOp.MatMul m && (m.slices() > 1 || m.b() != null)) {
+            emitSlices(e, layer, last, m);
+            return;
+        }
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
             Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
             if (plan.tiles().size() > 1) {
                 layers.add(new Program.Layer(op.name(), op.kind() + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
-                emitTiled(e, layer, last, plan);
+                long wTotal = d instanceof Descriptor.ConvDesc c
+                        ? (long) c.outC() * (c.inC() / c.groups()) * c.kH() * c.kW()
+                        : (long) ((Descriptor.MatMulDesc) d).n() * ((Descriptor.MatMulDesc) d).k();
+                emitTiled(e, layer, last, plan.tiles(), wTotal,
+                        List.of(new int[] {addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out())}));
                 return;
             }
         }
@@ -557,13 +564,8 @@ public final class Lowering {
      * CONV/MATMUL instruction follows the tiles without tokens: it does the arithmetic of the whole
      * layer at no cost of its own. Pushes and pops pair up in FIFO order on each of the four queues.
      */
-    private void emitTiled(Emitted e, int layer, boolean last, Tiler.Plan plan) {
-        List<Tiler.Tile> tiles = plan.tiles();
+    private void emitTiled(Emitted e, int layer, boolean last, List<Tiler.Tile> tiles, long wTotal, List<int[]> computes) {
         int nt = tiles.size();
-        Descriptor d = descs.get(e.desc());
-        long wTotal = d instanceof Descriptor.ConvDesc c
-                ? (long) c.outC() * (c.inC() / c.groups()) * c.kH() * c.kW()
-                : (long) ((Descriptor.MatMulDesc) d).n() * ((Descriptor.MatMulDesc) d).k();
         long rest = e.constBytes() - wTotal;
         if (rest > 0) {
             // zero points, biases and requantization constants: loaded once, ahead of the tiles
@@ -597,11 +599,46 @@ public final class Lowering {
         if (!relayPopped) {
             throw new IllegalStateException("layer " + e.op().name() + ": no tile loads an activation");
         }
-        add(Instruction.withDesc(e.opcode(), 0, e.desc(), addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(e.op().out())),
-                layer);
+        // the slice that writes the output's first byte goes last, so the instruction whose output operand is the
+        // tensor's address completes the tensor
+        for (int i = computes.size() - 1; i >= 0; i--) {
+            int[] c = computes.get(i);
+            add(Instruction.withDesc(e.opcode(), 0, e.desc(), c[0], c[1], c[2]), layer);
+        }
         if (!last) {
             add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
         }
+    }
+
+    /**
+     * A batched MATMUL, or one whose B is an activation: one MATMUL instruction per [M][N] output slice
+     * (numpy matmul broadcasting picks its A and B slices at compile time), all sharing the layer's
+     * descriptor. Each slice is tiled like an unbatched layer (B's tiles are activation reads when B is
+     * computed at run time) and the tiles of all slices run double buffered one after another.
+     */
+    private void emitSlices(Emitted e, int layer, boolean last, QOp.MatMul m) {
+        Descriptor.MatMulDesc d = (Descriptor.MatMulDesc) descs.get(e.desc());
+        long aSlice = (long) d.m() * d.k();
+        long bSlice = (long) d.n() * d.k();
+        long cSlice = (long) d.m() * d.n();
+        boolean bAct = m.b() != null;
+        long bBase = bAct ? addrOf(m.b()) : e.constAddr();
+        List<Tiler.Tile> tiles = new ArrayList<>();
+        List<int[]> computes = new ArrayList<>();
+        Tiler.Plan first = null;
+        for (int s = 0; s < m.slices(); s++) {
+            int a = Math.toIntExact(addrOf(m.in()) + m.sliceA()[s] * aSlice);
+            int bAddr = Math.toIntExact(bBase + m.sliceB()[s] * bSlice);
+            int c = Math.toIntExact(addrOf(m.out()) + s * cSlice);
+            Tiler.Plan plan = Tiler.plan(m.name(), d, a, bAddr, c, cfg, bAct);
+            first = first == null ? plan : first;
+            tiles.addAll(plan.tiles());
+            computes.add(new int[] {a, bAddr, c});
+        }
+        String note = (m.slices() > 1 ? "batch " + m.slices() : "") + (m.slices() > 1 && bAct ? ", " : "")
+                + (bAct ? "B at run time" : "") + (first.tiles().size() > 1 ? "; " + first.note() : "");
+        layers.add(new Program.Layer(m.name(), m.kind() + " [" + note + "]", String.join(",", m.nodes()), d.macs() * m.slices()));
+        emitTiled(e, layer, last, tiles, bAct ? 0 : (long) m.bSlices() * bSlice, computes);
     }
 
     private void add(Instruction i, int layer) {

@@ -33,16 +33,40 @@ public sealed interface QOp {
     }
 
     /**
-     * Matrix multiply with constant weights: {@code in} is [..., K] (leading dims flattened to M),
-     * {@code weights} in [N][K] order. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm}
-     * selects ORT's QGemm scale order.
+     * Matrix multiply: {@code in} is [..., K] (leading dims flattened to M), {@code weights} in [N][K]
+     * order. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm} selects ORT's QGemm scale order.
+     *
+     * <p>Batched (numpy matmul semantics): the output is {@code sliceA.length} slices of [M][N]; slice
+     * {@code s} multiplies A's slice {@code sliceA[s]} ([M][K], A viewed as [batchA][M][K]) by B's slice
+     * {@code sliceB[s]}, broadcast batch dimensions repeating an index. B is either constant ({@code
+     * weights} holds its slices one after another, each [N][K]) or, when {@code b} is not null, an
+     * activation stored as [batchB][N][K] whose codes and zero point the array reads at run time
+     * ({@code wZp} and {@code wScale} then repeat B's per-tensor parameters and {@code weights} is empty).
      */
     record MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
-                  int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi)
-            implements QOp {
-        public List<QTensor> inputs() { return List.of(in); }
+                  int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi,
+                  QTensor b, int[] sliceA, int[] sliceB) implements QOp {
+        /** An unbatched matrix multiply by constant weights. */
+        public MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
+                      int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi) {
+            this(name, nodes, in, out, weights, wType, k, n, wZp, wScale, bias, alpha, gemm, clampLo, clampHi, null,
+                    new int[] {0}, new int[] {0});
+        }
+
+        public List<QTensor> inputs() { return b == null ? List.of(in) : List.of(in, b); }
 
         public String kind() { return gemm ? "QGemm" : "QLinearMatMul"; }
+
+        /** Number of [M][N] output slices. */
+        public int slices() { return sliceA.length; }
+
+        /** Rows M of one slice. */
+        public int rows() { return Math.toIntExact(out.elements() / ((long) n * slices())); }
+
+        /** Number of B slices (constant or activation). */
+        public int bSlices() {
+            return Math.toIntExact((b == null ? weights.length : b.elements()) / ((long) n * k));
+        }
     }
 
     /**

@@ -1,0 +1,205 @@
+package io.intbench.golden;
+
+import io.intbench.compiler.Compiler;
+import io.intbench.compiler.RequantMode;
+import io.intbench.isa.DType;
+import io.intbench.isa.HardwareConfig;
+import io.intbench.isa.HostTensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Golden comparisons against the real ONNX Runtime for MatMul with a batched constant B, MatMul of two
+ * activations (attention: B computed at run time, QDQ {@code DQ(a) x DQ(b) -> Q} which ORT fuses to
+ * QLinearMatMul, and QLinearMatMul itself), 2-D, 3-D and N-D with broadcast batch dimensions, uint8 and int8.
+ * Every quantized tensor must be bit-exact against ORT's optimised graph, with no float between layers.
+ */
+class MatMulAndDataMovementTest {
+
+    record Config(String name, Function<Long, QGraph> recipe, String preset) {
+        Config(String name, Function<Long, QGraph> recipe) {
+            this(name, recipe, null);
+        }
+
+        /** The same model on another hardware preset (e.g. one whose small buffers force tiling). */
+        Config on(String p) {
+            return new Config(name + "_on_" + p, recipe, p);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Output scale that spreads a K-term dot product of operands spanning their ranges over the codes. */
+    static float outScale(QGraph.Q a, QGraph.Q b, long k) {
+        double ra = (a.hi() - a.lo()) / 2;
+        double rb = (b.hi() - b.lo()) / 2;
+        return (float) (6 * Math.sqrt(k) * ra * rb / 3 / 255);
+    }
+
+    static int zpFor(DType t, int u8, int s8) {
+        return t == DType.UINT8 ? u8 : s8;
+    }
+
+    /**
+     * {@code A [as] x B [bs] -> [os]} with both operands graph inputs; QOperator (QLinearMatMul) or QDQ
+     * ({@code DQ -> MatMul -> Q}). {@code ta}, {@code tb}: activation types of A and B (the output has A's).
+     */
+    static Config activations(boolean qop, DType ta, DType tb, long[] as, long[] bs, long[] os) {
+        String name = (qop ? "qlinearmatmul" : "qdq_matmul") + "_act_" + ta + "x" + tb + "_" + dims(as) + "x" + dims(bs);
+        return new Config(name, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q a = g.quantInput("A", ta, 0.011f, zpFor(ta, 121, -7), as);
+            QGraph.Q b = g.quantInput("B", tb, 0.017f, zpFor(tb, 140, 9), bs);
+            float sy = outScale(a, b, as[as.length - 1]);
+            int zy = zpFor(ta, 131, 3);
+            if (qop) {
+                String ys = g.floatScalar("y_scale", sy);
+                String yz = g.codes("y_zp", ta, new long[0], new int[] {zy});
+                String y = "Y_q";
+                g.node("QLinearMatMul", "", List.of(a.name(), a.scale(), a.zp(), b.name(), b.scale(), b.zp(), ys, yz), List.of(y));
+                g.output(new QGraph.Q(y, ys, yz, sy, zy, ta, os), "Y");
+            } else {
+                String f = g.op("MatMul", "", List.of(g.dequantize(a), g.dequantize(b)));
+                g.output(g.quantize(f, ta, sy, zy, os), "Y");
+            }
+            return g;
+        });
+    }
+
+    /** {@code A [as] x constant B [bs] -> [os]} with a batched B (rank 3 or more). */
+    static Config constantB(boolean qop, DType ta, DType tb, long[] as, long[] bs, long[] os) {
+        String name = (qop ? "qlinearmatmul" : "qdq_matmul") + "_constB_" + ta + "x" + tb + "_" + dims(as) + "x" + dims(bs);
+        return new Config(name, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q a = g.quantInput("A", ta, 0.013f, zpFor(ta, 118, -5), as);
+            long n = 1;
+            for (long d : bs) {
+                n *= d;
+            }
+            QGraph.Q b = g.constQ("Bw", tb, 0.009f, zpFor(tb, 127, 0), bs, QGraph.randomCodes(new Random(seed), tb, n));
+            float sy = outScale(a, b, as[as.length - 1]) / 2;
+            int zy = zpFor(ta, 126, -2);
+            if (qop) {
+                String ys = g.floatScalar("y_scale", sy);
+                String yz = g.codes("y_zp", ta, new long[0], new int[] {zy});
+                g.node("QLinearMatMul", "", List.of(a.name(), a.scale(), a.zp(), b.name(), b.scale(), b.zp(), ys, yz), List.of("Y_q"));
+                g.output(new QGraph.Q("Y_q", ys, yz, sy, zy, ta, os), "Y");
+            } else {
+                String f = g.op("MatMul", "", List.of(g.dequantize(a), g.dequantize(b)));
+                g.output(g.quantize(f, ta, sy, zy, os), "Y");
+            }
+            return g;
+        });
+    }
+
+    /**
+     * Attention scores as a transformer computes them, QDQ: {@code X [1, T, D]}, {@code K^T} by a Transpose
+     * of a second quantized input, {@code Q K^T -> Q}, then a second MatMul of the scores by V.
+     */
+    static Config attention(DType t) {
+        return new Config("qdq_attention_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.02f, zpFor(t, 128, 0), 2, 6, 8);
+            QGraph.Q k = g.quantInput("K", t, 0.015f, zpFor(t, 120, -3), 2, 6, 8);
+            QGraph.Q v = g.quantInput("V", t, 0.01f, zpFor(t, 133, 4), 2, 6, 8);
+            String kt = g.op("Transpose", "", List.of(g.dequantize(k)), QGraph.attrs("perm", 0, 2, 1));
+            QGraph.Q ktq = g.quantize(kt, t, k.s(), k.z(), 2, 8, 6);
+            float ss = outScale(x, ktq, 8);
+            QGraph.Q scores = g.quantize(g.op("MatMul", "", List.of(g.dequantize(x), g.dequantize(ktq))), t, ss, zpFor(t, 128, 0), 2, 6, 6);
+            float so = outScale(scores, v, 6);
+            QGraph.Q out = g.quantize(g.op("MatMul", "", List.of(g.dequantize(scores), g.dequantize(v))), t, so, zpFor(t, 125, -1), 2, 6, 8);
+            g.output(out, "Y");
+            return g;
+        });
+    }
+
+    static String dims(long[] s) {
+        StringBuilder b = new StringBuilder();
+        for (long d : s) {
+            b.append(b.length() == 0 ? "" : "-").append(d);
+        }
+        return b.toString();
+    }
+
+    static long[] s(long... v) {
+        return v;
+    }
+
+    static List<Config> configs() {
+        List<Config> c = new ArrayList<>();
+        for (boolean qop : new boolean[] {false, true}) {
+            for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
+                // 2-D, 3-D batched, N-D with broadcast batch dims, 2-D A against a 3-D B
+                c.add(activations(qop, t, t, s(5, 16), s(16, 7), s(5, 7)));
+                c.add(activations(qop, t, t, s(2, 3, 8), s(2, 8, 5), s(2, 3, 5)));
+                c.add(activations(qop, t, t, s(2, 1, 4, 6), s(3, 6, 5), s(2, 3, 4, 5)));
+                c.add(activations(qop, t, t, s(4, 6), s(3, 6, 5), s(3, 4, 5)));
+                if (qop && t == DType.INT8) {
+                    // ORT 1.29 has no QLinearMatMul(10) kernel for int8 A with a constant B ("implemented only for
+                    // tensor(uint8)"); quantize_static's QOperator default is uint8 activations anyway
+                    continue;
+                }
+                c.add(constantB(qop, t, DType.INT8, s(2, 3, 4), s(2, 4, 3), s(2, 3, 3)));
+                c.add(constantB(qop, t, t, s(3, 1, 5, 6), s(2, 6, 4), s(3, 2, 5, 4)));
+            }
+        }
+        // mixed operand types: uint8 A with int8 B (ORT's u8s8 kernel)
+        c.add(activations(true, DType.UINT8, DType.INT8, s(2, 3, 8), s(2, 8, 5), s(2, 3, 5)));
+        c.add(activations(false, DType.UINT8, DType.INT8, s(3, 8), s(8, 5), s(3, 5)));
+        // large enough that every slice is split into tiles on the tiny array (4 KiB accumulator)
+        c.add(activations(false, DType.UINT8, DType.UINT8, s(2, 40, 64), s(2, 64, 48), s(2, 40, 48)).on("tiny-4x4"));
+        c.add(constantB(true, DType.UINT8, DType.INT8, s(3, 24, 32), s(3, 32, 40), s(3, 24, 40)).on("tiny-4x4"));
+        c.add(attention(DType.UINT8));
+        c.add(attention(DType.INT8));
+        return c;
+    }
+
+    static Stream<Arguments> runs() {
+        return configs().stream().map(c -> Arguments.of(c, 1L));
+    }
+
+    @ParameterizedTest(name = "{0} seed {1}")
+    @MethodSource("runs")
+    void bitExactAgainstOnnxRuntime(Config c, long seed) {
+        QGraph g = c.recipe().apply(seed);
+        HardwareConfig cfg = c.preset() == null ? HardwareConfig.defaultConfig() : HardwareConfig.preset(c.preset());
+        int opset = 13;
+        Compiler.Result r = Compiler.compile(g.build(opset), c.name(), cfg, Compiler.Options.defaults().withMode(RequantMode.ORT));
+        Golden.Result res = Golden.run(r, cfg, g.randomInputs(seed * 31 + 7), OperatorCoverageTest.SEED, 0, 1);
+        OperatorCoverageTest.assertExact(c.name(), res);
+        assertSpread(c.name(), res.sim().outputs().get("Y"));
+        // every layer run on ORT's own inputs (teacher forcing reaches each batch slice's operands) is exact too
+        GoldenReport.Totals pl = res.report().comparison(Golden.ORT_PER_LAYER).totals();
+        assertEquals(pl.elements(), pl.exact(), c.name() + ": per-layer comparison\n" + Golden.table(res.report()));
+    }
+
+    /**
+     * The output must use many codes: an output scale that saturated almost everything would make the
+     * comparison trivially exact.
+     */
+    static void assertSpread(String what, HostTensor y) {
+        assertNotNull(y, what + ": no output Y");
+        Set<Integer> distinct = new HashSet<>();
+        int n = Math.toIntExact(y.elements());
+        for (int i = 0; i < n; i++) {
+            distinct.add(Float.floatToIntBits(y.getFloat(i)));
+        }
+        assertTrue(distinct.size() >= Math.min(8, n / 2), what + ": only " + distinct.size() + " distinct output values of " + n);
+    }
+}
