@@ -153,6 +153,9 @@ public final class ProgramAudit {
                 if (t == null && acc.write() && i.op() == Opcode.GATHER) {
                     t = lastRead;                          // a byte copy keeps its source's type
                 }
+                if (t == null && acc.write()) {
+                    t = typeOfContaining(p, acc.addr());   // a constant copied into a tensor (Pad's border) takes its type
+                }
                 if (t == null) {
                     t = produced.get(acc.addr());
                 }
@@ -183,6 +186,16 @@ public final class ProgramAudit {
         }
         return new Result(violations.size(), new ArrayList<>(types), p.code().size(), perUnit, descriptorFields,
                 p.image().length, typesAt.size(), violations, softFloat);
+    }
+
+    /** The type of the tensor whose storage holds byte {@code addr}, or null. */
+    private static DType typeOfContaining(Program p, int addr) {
+        for (TensorDesc t : p.tensors()) {
+            if (addr >= t.addr() && addr < t.addr() + Math.max(1, t.elements())) {
+                return t.dtype();
+            }
+        }
+        return null;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.intbench.compiler.RequantMode;
 import io.intbench.isa.DType;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.HostTensor;
+import io.intbench.onnx.OnnxProto.AttributeProto;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Golden comparisons against the real ONNX Runtime for MatMul with a batched constant B, MatMul of two
  * activations (attention: B computed at run time, QDQ {@code DQ(a) x DQ(b) -> Q} which ORT fuses to
- * QLinearMatMul, and QLinearMatMul itself), 2-D, 3-D and N-D with broadcast batch dimensions, uint8 and int8.
- * Every quantized tensor must be bit-exact against ORT's optimised graph, with no float between layers.
+ * QLinearMatMul, and QLinearMatMul itself), 2-D, 3-D and N-D with broadcast batch dimensions, uint8 and int8;
+ * and for the data-movement ops Gather (constant indices, any axis, scalar and 2-D indices) and Pad
+ * (constant, edge, reflect; QDQ, and directly on the codes as in QOperator models). Every quantized tensor
+ * must be bit-exact against ORT's optimised graph, with no float between layers.
  */
 class MatMulAndDataMovementTest {
 
@@ -129,6 +132,66 @@ class MatMulAndDataMovementTest {
         });
     }
 
+    /**
+     * {@code Q(x) -> DQ -> op(consts) -> Q -> DQ}: one data-movement op in QDQ form; the output has the
+     * input's parameters unless {@code requant} (then ORT keeps the float op between its DQ and Q).
+     */
+    static Config moveQdq(String name, DType t, boolean requant, long[] in, long[] out, String op,
+                          Function<QGraph, List<String>> extra, AttributeProto... attrs) {
+        return new Config("qdq_" + name + "_" + t + (requant ? "_requant" : ""), seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.03f, zpFor(t, 117, -9), in);
+            List<String> ins = new ArrayList<>();
+            ins.add(g.dequantize(x));
+            ins.addAll(extra.apply(g));
+            String f = g.op(op, "", ins, attrs);
+            g.output(requant ? g.quantize(f, t, 0.021f, zpFor(t, 140, 12), out) : g.quantize(f, t, x.s(), x.z(), out), "Y");
+            return g;
+        });
+    }
+
+    /** {@code Q(x) -> op(consts) -> DQ}: the op directly on the 8-bit tensor, as in QOperator models. */
+    static Config moveCodes(String name, DType t, long[] in, long[] out, String op, Function<QGraph, List<String>> extra,
+                            AttributeProto... attrs) {
+        return new Config("codes_" + name + "_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.03f, zpFor(t, 117, -9), in);
+            List<String> ins = new ArrayList<>();
+            ins.add(x.name());
+            ins.addAll(extra.apply(g));
+            String y = g.op(op, "", ins, attrs);
+            g.output(new QGraph.Q(y, x.scale(), x.zp(), x.s(), x.z(), t, out), "Y");
+            return g;
+        });
+    }
+
+    static List<Config> movement() {
+        List<Config> c = new ArrayList<>();
+        for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
+            c.add(moveQdq("gather_axis1_idx1d", t, false, s(2, 5, 3, 4), s(2, 4, 3, 4), "Gather",
+                    g -> List.of(g.int64s("idx", s(4), 4, 0, -1, 2)), QGraph.attr("axis", 1)));
+            c.add(moveQdq("gather_axis-1_idx2d", t, false, s(3, 6), s(3, 2, 3), "Gather",
+                    g -> List.of(g.int64s("idx", s(2, 3), 5, 5, 0, -6, 2, 1)), QGraph.attr("axis", -1)));
+            c.add(moveQdq("gather_axis0_scalar", t, true, s(4, 3, 5), s(3, 5), "Gather",
+                    g -> List.of(g.int64s("idx", s(), 2)), QGraph.attr("axis", 0)));
+            c.add(moveCodes("gather_axis2", t, s(1, 2, 6, 3), s(1, 2, 3, 3), "Gather",
+                    g -> List.of(g.int64s("idx", s(3), 5, 1, 1)), QGraph.attr("axis", 2)));
+            c.add(moveQdq("pad_constant_default", t, false, s(1, 2, 4, 5), s(1, 2, 7, 6), "Pad",
+                    g -> List.of(g.int64s("pads", s(8), 0, 0, 1, 0, 0, 0, 2, 1))));
+            c.add(moveQdq("pad_constant_value", t, false, s(1, 3, 3, 4), s(1, 3, 5, 7), "Pad",
+                    g -> List.of(g.int64s("pads", s(8), 0, 0, 1, 2, 0, 0, 1, 1), g.floatScalar("pv", 0.37f))));
+            c.add(moveQdq("pad_constant_value_crop", t, true, s(2, 3, 6), s(2, 4, 5), "Pad",
+                    g -> List.of(g.int64s("pads", s(6), 0, 2, -2, 0, -1, 1), g.floatScalar("pv", -0.9f))));
+            c.add(moveQdq("pad_edge", t, false, s(1, 2, 4, 5), s(1, 2, 7, 8), "Pad",
+                    g -> List.of(g.int64s("pads", s(8), 0, 0, 2, 1, 0, 0, 1, 2)), QGraph.attr("mode", "edge")));
+            c.add(moveQdq("pad_reflect", t, false, s(1, 2, 4, 5), s(1, 2, 8, 9), "Pad",
+                    g -> List.of(g.int64s("pads", s(8), 0, 0, 3, 2, 0, 0, 1, 2)), QGraph.attr("mode", "reflect")));
+            c.add(moveCodes("pad_constant_code", t, s(1, 2, 3, 3), s(1, 2, 5, 5), "Pad",
+                    g -> List.of(g.int64s("pads", s(8), 0, 0, 1, 1, 0, 0, 1, 1), g.codes("pv", t, s(), new int[] {zpFor(t, 3, -100)}))));
+        }
+        return c;
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -167,6 +230,7 @@ class MatMulAndDataMovementTest {
         c.add(constantB(true, DType.UINT8, DType.INT8, s(3, 24, 32), s(3, 32, 40), s(3, 24, 40)).on("tiny-4x4"));
         c.add(attention(DType.UINT8));
         c.add(attention(DType.INT8));
+        c.addAll(movement());
         return c;
     }
 

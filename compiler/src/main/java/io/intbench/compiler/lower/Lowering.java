@@ -271,6 +271,8 @@ public final class Lowering {
                     at += is[cc.axis()];
                 }
                 e = new Emitted(op, Opcode.GATHER, parts.get(0).desc(), 0, 0, cc.ins(), null, parts);
+        } else if (op instanceof QOp.Pad pd) {
+                e = padParts(pd);
         } else if (op instanceof QOp.AvgPool ap) {
                 long[] is = ap.in().shape();
                 long[] os = ap.out().shape();
@@ -317,6 +319,69 @@ public final class Lowering {
         Descriptor.EltwiseDesc d = new Descriptor.EltwiseDesc((int) o4[0], (int) o4[1], (int) o4[2], (int) o4[3],
                 sa[0], sa[1], sa[2], sa[3], sb[0], sb[1], sb[2], sb[3], table, b(out.signed()));
         return new Emitted(op, Opcode.ELTWISE, desc(d), 0, 0, actIn, constIn);
+    }
+
+    /**
+     * Constant-mode Pad as disjoint GATHER parts of the output: the interior copies the input (through a
+     * requantization table when the parameters differ); each border slab (the begin and end pads of axis
+     * {@code k}, over the interior range of the axes before {@code k} and the whole range of those after)
+     * repeats one constant byte, the pad code, stored in the image.
+     */
+    private Emitted padParts(QOp.Pad pd) {
+        QTensor in = pd.in();
+        QTensor out = pd.out();
+        long[] is = in.shape();
+        long[] os = out.shape();
+        int r = os.length;
+        long[] ins = cStrides(is);
+        long[] ost = cStrides(os);
+        long[] lo = new long[r];
+        long[] hi = new long[r];
+        boolean interior = true;
+        for (int k = 0; k < r; k++) {
+            lo[k] = Math.max(0, pd.begin()[k]);
+            hi[k] = Math.min(os[k], pd.begin()[k] + is[k]);
+            interior &= hi[k] > lo[k];
+        }
+        List<Part> parts = new ArrayList<>();
+        if (interior) {
+            int table = in.sameParams(out) ? -1 : image.putBytes(Tables.rescale(in, out, out.type().qmin(), out.type().qmax()));
+            List<Axis> axes = new ArrayList<>();
+            long at = 0;
+            for (int k = 0; k < r; k++) {
+                int[] off = new int[(int) (hi[k] - lo[k])];
+                for (int j = 0; j < off.length; j++) {
+                    off[j] = Math.toIntExact((lo[k] + j - pd.begin()[k]) * ins[k]);
+                }
+                axes.add(new Axis(off, ost[k]));
+                at += lo[k] * ost[k];
+            }
+            parts.add(gatherPart(pd.name(), in, axes, at, table));
+        }
+        QTensor padValue = new QTensor(pd.name() + "#padvalue", out.type(), new long[] {1}, out.scale(), out.zeroPoint(),
+                new byte[] {(byte) pd.padCode()});
+        image.align();
+        addr.put(padValue.name(), image.putBytes(padValue.constant()));
+        for (int k = 0; k < r; k++) {
+            for (long[] range : new long[][] {{0, interior ? lo[k] : os[k]}, {interior ? hi[k] : os[k], os[k]}}) {
+                if (range[1] <= range[0]) {
+                    continue;
+                }
+                List<Axis> axes = new ArrayList<>();
+                long at = 0;
+                for (int m = 0; m < r; m++) {
+                    long from = m < k ? lo[m] : m == k ? range[0] : 0;
+                    long to = m < k ? hi[m] : m == k ? range[1] : os[m];
+                    axes.add(new Axis(new int[(int) (to - from)], ost[m]));
+                    at += from * ost[m];
+                }
+                parts.add(gatherPart(pd.name(), padValue, axes, at, -1));
+            }
+            if (!interior) {
+                break;   // no interior: the first axis's slab is the whole output
+            }
+        }
+        return new Emitted(pd, Opcode.GATHER, parts.get(0).desc(), 0, 0, List.of(in), null, parts);
     }
 
     /** One output axis of a gather: the input element offset for each output index, and the output stride. */

@@ -184,6 +184,89 @@ final class DataMovement {
         return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
     }
 
+    /**
+     * Gather with constant indices along {@code axis}: the map of the output viewed with the indices
+     * flattened into one axis ({@code in[:axis] + [#indices] + in[axis+1:]}, the same bytes in C order as
+     * the real output); negative indices count from the end, as in ONNX.
+     */
+    static Map gather(Graph g, Node n, long[] in) {
+        int ax = (int) n.attrInt("axis", 0);
+        if (ax < 0) {
+            ax += in.length;
+        }
+        if (ax < 0 || ax >= in.length) {
+            throw new Refused("Gather axis " + n.attrInt("axis", 0) + " outside a rank-" + in.length + " input");
+        }
+        long[] ind = constInts(g, n, 1);
+        long[] mid = in.clone();
+        mid[ax] = ind.length;
+        int[][] idx = identity(mid);
+        for (int j = 0; j < ind.length; j++) {
+            long v = ind[j] < 0 ? ind[j] + in[ax] : ind[j];
+            if (v < 0 || v >= in[ax]) {
+                throw new Refused("Gather index " + ind[j] + " outside [" + -in[ax] + ", " + (in[ax] - 1) + "] on axis " + ax);
+            }
+            idx[ax][j] = (int) v;
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    /** Pad's begin and end amounts per axis (negative crops), from its attribute (opset < 11) or inputs. */
+    static long[][] padAmounts(Graph g, Node n, long[] in) {
+        int r = in.length;
+        long[] pads = n.opset() < 11 ? n.attrInts("pads", null) : constInts(g, n, 1);
+        if (pads == null) {
+            throw new Refused("Pad without pads");
+        }
+        int[] axes = axes(r);
+        if (n.opset() >= 18 && n.inputCount() > 3 && !n.input(3).isEmpty()) {
+            long[] a = constInts(g, n, 3);
+            axes = new int[a.length];
+            for (int i = 0; i < a.length; i++) {
+                axes[i] = (int) (a[i] < 0 ? a[i] + r : a[i]);
+            }
+        }
+        if (pads.length != 2 * axes.length) {
+            throw new Refused("Pad has " + pads.length + " pads for " + axes.length + " axes");
+        }
+        long[][] be = new long[2][r];
+        for (int i = 0; i < axes.length; i++) {
+            be[0][axes[i]] = pads[i];
+            be[1][axes[i]] = pads[i + axes.length];
+        }
+        return be;
+    }
+
+    /**
+     * Pad in edge, reflect or wrap mode: every output index reads an input index (clamped, mirrored
+     * without repeating the border, or wrapped), so the op is a gather on codes.
+     */
+    static Map pad(Graph g, Node n, String mode, long[] in, long[] out) {
+        long[][] be = padAmounts(g, n, in);
+        int[][] idx = new int[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            idx[k] = new int[(int) out[k]];
+            long len = in[k];
+            for (int j = 0; j < idx[k].length; j++) {
+                long i = j - be[0][k];
+                idx[k][j] = (int) switch (mode) {
+                    case "edge" -> Math.max(0, Math.min(len - 1, i));
+                    case "wrap" -> Math.floorMod(i, len);
+                    case "reflect" -> {
+                        if (len == 1) {
+                            yield 0;
+                        }
+                        long period = 2 * (len - 1);
+                        long m = Math.floorMod(i, period);
+                        yield m < len ? m : period - m;
+                    }
+                    default -> throw new Refused("Pad mode '" + mode + "' is not supported");
+                };
+            }
+        }
+        return new Map(axes(in.length), idx);
+    }
+
     private static long[] constInts(Graph g, Node n, int i) {
         String t = n.input(i);
         if (!g.isConstant(t)) {

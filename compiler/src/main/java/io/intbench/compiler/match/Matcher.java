@@ -53,7 +53,7 @@ public final class Matcher {
             "QLinearAveragePool", "QLinearSoftmax");
     private static final Set<String> VIEW_OPS = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze");
     /** Ops that only move elements: a gather on codes. */
-    private static final Set<String> MOVE_OPS = Set.of("Transpose", "Slice", "Split", "Resize");
+    private static final Set<String> MOVE_OPS = Set.of("Transpose", "Slice", "Split", "Resize", "Gather", "Pad");
 
     private QModel run() {
         refuseIfNotStaticallyQuantized();
@@ -282,8 +282,9 @@ public final class Matcher {
                 int axis = (int) p.attrInt("axis", 0);
                 ops.add(new QOp.Concat(p.name(), nodes, ins, out, axis < 0 ? axis + out.shape().length : axis));
             }
-            // DQ(x) -> Transpose | Slice | Split | Resize(nearest) -> Q : a gather (requantizing if parameters differ)
-            case "Transpose", "Slice", "Split", "Resize" -> {
+            // DQ(x) -> Transpose | Slice | Split | Resize(nearest) | Gather | Pad -> Q : a gather (requantizing if
+            // parameters differ)
+            case "Transpose", "Slice", "Split", "Resize", "Gather", "Pad" -> {
                 noClamp(lo, hi, t, p.opType());
                 QTensor in = activation(dq(p.input(0), p));
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
@@ -495,17 +496,74 @@ public final class Matcher {
         long[] os = out.shape();
         DataMovement.Map m;
         try {
+            if (n.opType().equals("Pad") && n.attrString("mode", "constant").equals("constant")) {
+                return padConstant(n, in, out, nodes);
+            }
             m = switch (n.opType()) {
                 case "Transpose" -> DataMovement.transpose(n, is, os);
                 case "Slice" -> DataMovement.slice(g, n, is, os);
                 case "Split" -> DataMovement.split(g, n, which, is);
                 case "Resize" -> DataMovement.resize(g, n, is, os);
+                case "Gather" -> DataMovement.gather(g, n, is);
+                case "Pad" -> DataMovement.pad(g, n, n.attrString("mode", "constant"), is, os);
                 default -> throw new IllegalStateException(n.opType());
             };
         } catch (DataMovement.Refused r) {
             throw new Unsupported(r.getMessage());
         }
-        return new QOp.Gather(n.name() + (which > 0 ? "#" + which : ""), nodes, in, out, n.opType(), m.axisOf(), m.index());
+        String name = n.name() + (which > 0 ? "#" + which : "");
+        long[] ms = new long[m.index().length];
+        for (int k = 0; k < ms.length; k++) {
+            ms[k] = m.index()[k].length;
+        }
+        if (!Arrays.equals(ms, os)) {
+            // Gather with scalar or multi-dimensional indices: the map runs over the indices flattened into one
+            // axis, and the output is a view of that result with the real shape (the same bytes in C order)
+            QTensor mid = new QTensor(out.name() + "#g", out.type(), ms, out.scale(), out.zeroPoint());
+            ops.add(new QOp.Gather(name, nodes, in, mid, n.opType(), m.axisOf(), m.index()));
+            return new QOp.Alias(name + "#view", nodes, mid, out);
+        }
+        return new QOp.Gather(name, nodes, in, out, n.opType(), m.axisOf(), m.index());
+    }
+
+    /**
+     * Pad in constant mode: the output's border holds the pad value as a code of the output's type, the
+     * interior the input's codes (through a requantization table when the parameters differ). The pad value is
+     * a float (QDQ: ONNX Runtime runs {@code DQ -> Pad -> Q} in float, so the value is quantized as its
+     * QuantizeLinear would), a code (QOperator Pad on the 8-bit tensor), or a DequantizeLinear of a constant.
+     */
+    private QOp padConstant(Node n, QTensor in, QTensor out, List<String> nodes) {
+        long[][] be = DataMovement.padAmounts(g, n, in.shape());
+        int code = out.zeroPoint();
+        DType t = out.type();
+        if (n.opset() < 11) {
+            code = Tables.quantizeLinear(n.attrFloat("value", 0f), out.scale(), out.zeroPoint(), t.qmin(), t.qmax());
+        } else if (n.inputCount() > 2 && !n.input(2).isEmpty()) {
+            String v = n.input(2);
+            Node p = g.producer(v);
+            if (p != null && p.opType().equals("DequantizeLinear") && g.isConstant(p.input(0))) {
+                QTensor c = constOperand(p, 0, 1, 2);
+                float real = (float) ((c.signed() ? c.constant()[0] : c.constant()[0] & 0xFF) - c.zeroPoint()) * c.scale();
+                code = Tables.quantizeLinear(real, out.scale(), out.zeroPoint(), t.qmin(), t.qmax());
+                covered.add(p);
+            } else if (g.isConstant(v)) {
+                Tensor c = g.constant(v);
+                if (c.isFloat()) {
+                    code = Tables.quantizeLinear(c.floatAt(0), out.scale(), out.zeroPoint(), t.qmin(), t.qmax());
+                } else {
+                    code = (int) c.intAt(0);  // QOperator: the pad value is already a code of the data's type
+                }
+            } else {
+                throw new Unsupported("Pad constant_value '" + v + "' is not a constant");
+            }
+        } else if (isQuantInput(n.input(0))) {
+            code = 0;  // no constant_value on the 8-bit tensor itself (QOperator): code 0; in QDQ: 0.0, the zero point
+        }
+        int[] begin = new int[be[0].length];
+        for (int k = 0; k < begin.length; k++) {
+            begin[k] = Math.toIntExact(be[0][k]);
+        }
+        return new QOp.Pad(n.name(), nodes, in, out, begin, code);
     }
 
     /**

@@ -158,6 +158,17 @@ public sealed interface QOp {
         public String kind() { return op; }
     }
 
+    /**
+     * Pad in constant mode: {@code out} is {@code in} shifted by {@code begin} elements along each axis
+     * (negative crops), with {@code padCode} (a code of the output's type) everywhere else. Exact on
+     * codes; requantized through a table when input and output parameters differ.
+     */
+    record Pad(String name, List<String> nodes, QTensor in, QTensor out, int[] begin, int padCode) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "Pad"; }
+    }
+
     /** Average pooling as ORT's QLinearAveragePool (2-D, NCHW). */
     record AvgPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
                    boolean countIncludePad) implements QOp {
