@@ -192,6 +192,34 @@ class MatMulAndDataMovementTest {
         return c;
     }
 
+    /** Bilinear Resize (QDQ, same parameters: ORT drops the pair and interpolates the codes) with sizes or scales. */
+    static List<Config> resizeLinear() {
+        List<Config> c = new ArrayList<>();
+        String[] modes = {"half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners"};
+        for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
+            for (String m : modes) {
+                c.add(moveQdq("resize_linear_" + m + "_up", t, false, s(1, 2, 5, 7), s(1, 2, 12, 15), "Resize",
+                        g -> List.of("", "", g.int64s("sizes", s(4), 1, 2, 12, 15)),
+                        QGraph.attr("mode", "linear"), QGraph.attr("coordinate_transformation_mode", m)));
+                c.add(moveQdq("resize_linear_" + m + "_down", t, false, s(2, 3, 9, 8), s(2, 3, 4, 5), "Resize",
+                        g -> List.of("", "", g.int64s("sizes", s(4), 2, 3, 4, 5)),
+                        QGraph.attr("mode", "linear"), QGraph.attr("coordinate_transformation_mode", m)));
+            }
+            // scales given (not sizes): x2 as in U-Net decoders, and a non-integer factor
+            c.add(moveQdq("resize_linear_scales2x", t, false, s(1, 4, 6, 6), s(1, 4, 12, 12), "Resize",
+                    g -> List.of("", g.floats("scales", s(4), 1f, 1f, 2f, 2f)), QGraph.attr("mode", "linear")));
+            c.add(moveQdq("resize_linear_scales1.7", t, false, s(1, 2, 7, 5), s(1, 2, 11, 8), "Resize",
+                    g -> List.of("", g.floats("scales", s(4), 1f, 1f, 1.7f, 1.7f)), QGraph.attr("mode", "linear")));
+            c.add(moveQdq("resize_linear_requant", t, true, s(1, 3, 6, 5), s(1, 3, 11, 9), "Resize",
+                    g -> List.of("", "", g.int64s("sizes", s(4), 1, 3, 11, 9)), QGraph.attr("mode", "linear")));
+            c.add(moveCodes("resize_linear_codes", t, s(1, 2, 6, 5), s(1, 2, 10, 12), "Resize",
+                    g -> List.of("", "", g.int64s("sizes", s(4), 1, 2, 10, 12)), QGraph.attr("mode", "linear")));
+            c.add(moveCodes("resize_linear_2d", t, s(6, 5), s(13, 9), "Resize",
+                    g -> List.of("", "", g.int64s("sizes", s(2), 13, 9)), QGraph.attr("mode", "linear")));
+        }
+        return c;
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -231,6 +259,7 @@ class MatMulAndDataMovementTest {
         c.add(attention(DType.UINT8));
         c.add(attention(DType.INT8));
         c.addAll(movement());
+        c.addAll(resizeLinear());
         return c;
     }
 

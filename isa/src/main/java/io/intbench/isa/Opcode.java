@@ -66,6 +66,14 @@ public enum Opcode {
      * float32 step emulated with integers.
      */
     SOFTMAX(0x26, Unit.VECTOR, true, "in", "", "out"),
+    /**
+     * Bilinear Resize of NCHW (or 2-D) codes as ONNX Runtime's Resize kernel computes it on 8-bit data
+     * (the QDQ pair around a Resize is dropped, so ORT interpolates the codes themselves): per output pixel
+     * the four float32 weights from compile-time per-row and per-column tables, the products with the four
+     * neighbouring codes and their sum in ORT's order, truncated toward zero; every float32 step emulated
+     * with integers.
+     */
+    RESIZE(0x27, Unit.VECTOR, true, "in", "", "out"),
     /** Ends the program once every queue has drained. */
     HALT(0x7F, Unit.CONTROL, false, "", "", "");
 

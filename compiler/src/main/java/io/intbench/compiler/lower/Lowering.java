@@ -271,6 +271,14 @@ public final class Lowering {
                     at += is[cc.axis()];
                 }
                 e = new Emitted(op, Opcode.GATHER, parts.get(0).desc(), 0, 0, cc.ins(), null, parts);
+        } else if (op instanceof QOp.ResizeLinear rl) {
+                int y = image.putInts(rl.yTab());
+                int x = image.putInts(rl.xTab());
+                int dq = rl.onCodes() ? 0 : image.putInts(Tables.dequantizeBits(rl.in()));
+                Descriptor.ResizeDesc d = new Descriptor.ResizeDesc(rl.planes(), rl.inH(), rl.inW(), rl.outH(), rl.outW(), y, x,
+                        b(rl.in().signed()), b(!rl.onCodes()), dq, Float.floatToRawIntBits(rl.out().scale()),
+                        rl.out().zeroPoint(), b(rl.out().signed()));
+                e = new Emitted(op, Opcode.RESIZE, desc(d), 0, 0, List.of(rl.in()), null);
         } else if (op instanceof QOp.Pad pd) {
                 e = padParts(pd);
         } else if (op instanceof QOp.AvgPool ap) {

@@ -124,6 +124,84 @@ final class DataMovement {
             ctm = "asymmetric";
             nm = "floor";
         }
+        float[] scales = scales(g, n, in, out);
+        int[][] idx = new int[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            idx[k] = new int[(int) out[k]];
+            for (int j = 0; j < idx[k].length; j++) {
+                float x = original(ctm, j, scales[k], out[k], in[k]);
+                long v = nearest(nm, x);
+                idx[k][j] = (int) Math.max(0, Math.min(in[k] - 1, v));
+            }
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    /**
+     * ONNX Runtime's bilinear parameters for one axis of {@code inLen -> outLen}
+     * (onnxruntime/core/providers/cpu/tensor/upsample.cc, SetupUpsampleBilinear), in Java float, which
+     * rounds as C++ float does: the original coordinate (the output index itself when the scale is 1),
+     * clamped to {@code [0, inLen - 1]}, its two neighbours {@code i1 = min((int) v, inLen - 1)},
+     * {@code i2 = min(i1 + 1, inLen - 1)} and weights {@code |v - i1|}, {@code |v - i2|} (0.5 each when
+     * the neighbours coincide). Four int32 per output index: {@code i1 * stride}, {@code i2 * stride} and
+     * the two weights' float32 bits.
+     */
+    static int[] bilinearAxis(String ctm, float scale, long outLen, long inLen, long stride) {
+        int[] t = new int[Math.toIntExact(4 * outLen)];
+        for (int j = 0; j < outLen; j++) {
+            float v = scale == 1f ? (float) j : original(ctm, j, scale, outLen, inLen);
+            v = Math.max(0f, Math.min(v, (float) (inLen - 1)));
+            int i1 = (int) Math.min((int) v, inLen - 1);
+            int i2 = (int) Math.min(i1 + 1, inLen - 1);
+            float d1 = Math.abs(v - i1);
+            float d2 = Math.abs(v - i2);
+            if (i1 == i2) {
+                d1 = 0.5f;
+                d2 = 0.5f;
+            }
+            t[4 * j] = Math.toIntExact(i1 * stride);
+            t[4 * j + 1] = Math.toIntExact(i2 * stride);
+            t[4 * j + 2] = Float.floatToRawIntBits(d1);
+            t[4 * j + 3] = Float.floatToRawIntBits(d2);
+        }
+        return t;
+    }
+
+    /** Bilinear geometry: images, their input and output sizes, the row and column tables. */
+    record Bilinear(int planes, int inH, int inW, int outH, int outW, int[] yTab, int[] xTab) { }
+
+    /**
+     * Resize in linear mode on an NCHW (or 2-D) tensor scaled along its last two axes, the case ONNX
+     * Runtime's CPU kernel computes as bilinear.
+     */
+    static Bilinear bilinear(Graph g, Node n, long[] in, long[] out) {
+        String ctm = n.opset() < 11 ? "asymmetric" : n.attrString("coordinate_transformation_mode", "half_pixel");
+        if (n.attrInt("antialias", 0) != 0) {
+            throw new Refused("Resize with antialias=1 is not supported");
+        }
+        if (!java.util.Set.of("half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners").contains(ctm)) {
+            throw new Refused("linear Resize with coordinate_transformation_mode '" + ctm + "' is not supported"
+                    + " (half_pixel, asymmetric, pytorch_half_pixel, align_corners are)");
+        }
+        float[] scales = scales(g, n, in, out);
+        int r = in.length;
+        if (r != 2 && r != 4) {
+            throw new Refused("linear Resize of a rank-" + r + " tensor (bilinear needs rank 2 or 4)");
+        }
+        if (r == 4 && (scales[0] != 1f || scales[1] != 1f || in[0] != out[0] || in[1] != out[1])) {
+            throw new Refused("linear Resize scaling the first two axes (only NCHW with scales [1, 1, h, w]; ONNX Runtime"
+                    + " computes the NHWC case with another, integer formula)");
+        }
+        long planes = r == 4 ? in[0] * in[1] : 1;
+        long inH = in[r - 2];
+        long inW = in[r - 1];
+        return new Bilinear(Math.toIntExact(planes), Math.toIntExact(inH), Math.toIntExact(inW), Math.toIntExact(out[r - 2]),
+                Math.toIntExact(out[r - 1]), bilinearAxis(ctm, scales[r - 2], out[r - 2], inH, inW),
+                bilinearAxis(ctm, scales[r - 1], out[r - 1], inW, 1));
+    }
+
+    /** The scales ONNX Runtime uses: the given scales input, else output over input size in float. */
+    private static float[] scales(Graph g, Node n, long[] in, long[] out) {
         float[] scales = new float[in.length];
         float[] given = null;
         int scalesInput = n.opset() < 11 ? 1 : 2;
@@ -140,16 +218,7 @@ final class DataMovement {
         for (int k = 0; k < in.length; k++) {
             scales[k] = given != null ? given[k] : (float) out[k] / (float) in[k];
         }
-        int[][] idx = new int[out.length][];
-        for (int k = 0; k < out.length; k++) {
-            idx[k] = new int[(int) out[k]];
-            for (int j = 0; j < idx[k].length; j++) {
-                float x = original(ctm, j, scales[k], out[k], in[k]);
-                long v = nearest(nm, x);
-                idx[k][j] = (int) Math.max(0, Math.min(in[k] - 1, v));
-            }
-        }
-        return new Map(axes(in.length), idx);
+        return scales;
     }
 
     private static float original(String ctm, int x, float scale, long outLen, long inLen) {

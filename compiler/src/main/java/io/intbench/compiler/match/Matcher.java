@@ -499,6 +499,9 @@ public final class Matcher {
             if (n.opType().equals("Pad") && n.attrString("mode", "constant").equals("constant")) {
                 return padConstant(n, in, out, nodes);
             }
+            if (n.opType().equals("Resize") && n.attrString("mode", "nearest").equals("linear")) {
+                return resizeLinear(n, in, out, nodes);
+            }
             m = switch (n.opType()) {
                 case "Transpose" -> DataMovement.transpose(n, is, os);
                 case "Slice" -> DataMovement.slice(g, n, is, os);
@@ -524,6 +527,20 @@ public final class Matcher {
             return new QOp.Alias(name + "#view", nodes, mid, out);
         }
         return new QOp.Gather(name, nodes, in, out, n.opType(), m.axisOf(), m.index());
+    }
+
+    /**
+     * Resize in linear mode, as ONNX Runtime 1.29 computes it. In QDQ form it keeps {@code DQ -> Resize -> Q}
+     * in float (measured: its optimised and unoptimised graphs agree, and differ from interpolating the codes),
+     * so the codes are dequantized through a table, interpolated with its float kernel's weights and order, and
+     * quantized; any output parameters work. On the 8-bit tensor itself (QOperator) its kernel interpolates
+     * the codes and truncates.
+     */
+    private QOp resizeLinear(Node n, QTensor in, QTensor out, List<String> nodes) {
+        boolean onCodes = isQuantInput(n.input(0));
+        DataMovement.Bilinear b = DataMovement.bilinear(g, n, in.shape(), out.shape());
+        return new QOp.ResizeLinear(n.name(), nodes, in, out, b.planes(), b.inH(), b.inW(), b.outH(), b.outW(), b.yTab(),
+                b.xTab(), onCodes);
     }
 
     /**
