@@ -56,7 +56,16 @@ public final class Explain {
         List<Group> groups = new ArrayList<>();
         for (QOp op : c.qmodel().ops()) {
             String pattern = pattern(c.graph(), op);
-            String ort = ortFate(ortProducer, op.out().name(), op.name());
+            // a layer the compiler added to an ONNX node (name#suffix, e.g. the transpose of a run-time MatMul B)
+            // belongs to that node in ORT's graph
+            String owner = op.name().contains("#") ? op.name().substring(0, op.name().indexOf('#')) : op.name();
+            String tensor = op.out().name();
+            for (QOp o : c.qmodel().ops()) {
+                if (o != op && o.name().equals(owner)) {
+                    tensor = o.out().name();
+                }
+            }
+            String ort = ortFate(ortProducer, tensor, owner);
             if (op instanceof QOp.Alias) {
                 groups.add(new Group(pattern, op.name(), "view (no instruction)", params(op.inputs().get(0)), params(op.out()),
                         "-", ort));
