@@ -169,6 +169,10 @@ public final class Explain {
             return "256-entry table";
         } else if (d instanceof Descriptor.EltwiseDesc) {
             return "256x256 table";
+        } else if (d instanceof Descriptor.ResizeDesc rd) {
+            return rd.dequantize() == 1
+                    ? "ORT's float32 bilinear emulated with integers (dequantize table, its weights and order, QuantizeLinear)"
+                    : "bilinear on the codes, ORT's float32 weights and order emulated with integers, truncated";
         } else {
             return "exact on codes";
         }

@@ -6,6 +6,7 @@ import io.intbench.isa.DType;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.HostTensor;
 import io.intbench.onnx.OnnxProto.AttributeProto;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -280,6 +281,20 @@ class MatMulAndDataMovementTest {
         // every layer run on ORT's own inputs (teacher forcing reaches each batch slice's operands) is exact too
         GoldenReport.Totals pl = res.report().comparison(Golden.ORT_PER_LAYER).totals();
         assertEquals(pl.elements(), pl.exact(), c.name() + ": per-layer comparison\n" + Golden.table(res.report()));
+    }
+
+    /**
+     * ONNX Runtime's own QDQ test graph with a linear Resize (Add, Concat, Resize by sizes, Slice; resources
+     * {@code ops-fixtures/}, see PROVENANCE.md there), on seeded random inputs: every tensor bit-exact.
+     */
+    @Test
+    void onnxRuntimeResizeTestGraphIsBitExact() {
+        HardwareConfig cfg = HardwareConfig.defaultConfig();
+        Compiler.Result r = Compiler.compile(GoldenModelsTest.resource("ops-fixtures/nhwc_resize_sizes_opset18.quant.onnx"), cfg,
+                Compiler.Options.defaults().withMode(RequantMode.ORT));
+        Golden.Result res = Golden.run(r, cfg, null, OperatorCoverageTest.SEED, 0, 1);
+        OperatorCoverageTest.assertExact("nhwc_resize_sizes_opset18.quant", res);
+        assertTrue(r.program().code().stream().anyMatch(i -> i.op() == io.intbench.isa.Opcode.RESIZE), "compiled to a RESIZE");
     }
 
     /**
