@@ -211,6 +211,12 @@ class MatMulAndDataMovementTest {
                     g -> List.of("", g.floats("scales", s(4), 1f, 1f, 2f, 2f)), QGraph.attr("mode", "linear")));
             c.add(moveQdq("resize_linear_scales1.7", t, false, s(1, 2, 7, 5), s(1, 2, 11, 8), "Resize",
                     g -> List.of("", g.floats("scales", s(4), 1f, 1f, 1.7f, 1.7f)), QGraph.attr("mode", "linear")));
+            // NHWC (scales [1, h, w, 1]): ORT's NhwcUpsampleBilinear on the dequantized floats
+            c.add(moveQdq("resize_linear_nhwc", t, false, s(1, 5, 7, 3), s(1, 10, 12, 3), "Resize",
+                    g -> List.of("", "", g.int64s("sizes", s(4), 1, 10, 12, 3)), QGraph.attr("mode", "linear")));
+            c.add(moveQdq("resize_linear_nhwc_align_corners", t, true, s(2, 6, 4, 2), s(2, 3, 9, 2), "Resize",
+                    g -> List.of("", "", g.int64s("sizes", s(4), 2, 3, 9, 2)), QGraph.attr("mode", "linear"),
+                    QGraph.attr("coordinate_transformation_mode", "align_corners")));
             c.add(moveQdq("resize_linear_requant", t, true, s(1, 3, 6, 5), s(1, 3, 11, 9), "Resize",
                     g -> List.of("", "", g.int64s("sizes", s(4), 1, 3, 11, 9)), QGraph.attr("mode", "linear")));
             c.add(moveCodes("resize_linear_codes", t, s(1, 2, 6, 5), s(1, 2, 10, 12), "Resize",

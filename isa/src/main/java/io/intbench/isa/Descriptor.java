@@ -269,7 +269,8 @@ public sealed interface Descriptor {
     }
 
     /**
-     * Bilinear resize of {@code planes} images of {@code inH x inW} codes to {@code outH x outW}. The
+     * Bilinear resize of {@code planes} images of {@code inH x inW} pixels of {@code channels} codes each
+     * (NCHW: {@code channels} 1; NHWC: the channels innermost) to {@code outH x outW}. The
      * row table at {@code yTabAddr} holds four int32 per output row: the element offsets of its two
      * input rows ({@code y1 * inW}, {@code y2 * inW}) and the float32 bit patterns of their weights
      * {@code dy1}, {@code dy2}; the column table at {@code xTabAddr} four per output column: {@code x1},
@@ -279,15 +280,15 @@ public sealed interface Descriptor {
      * patterns at {@code dqAddr}) and the result quantized with {@code yScaleBits} and {@code outZp}
      * (ORT's float kernel between DequantizeLinear and QuantizeLinear).
      */
-    record ResizeDesc(int planes, int inH, int inW, int outH, int outW, int yTabAddr, int xTabAddr, int inSigned,
-                      int dequantize, int dqAddr, int yScaleBits, int outZp, int outSigned) implements Descriptor {
+    record ResizeDesc(int planes, int inH, int inW, int channels, int outH, int outW, int yTabAddr, int xTabAddr,
+                      int inSigned, int dequantize, int dqAddr, int yScaleBits, int outZp, int outSigned) implements Descriptor {
         public ResizeDesc {
-            positive("resize dimensions", planes, inH, inW, outH, outW);
+            positive("resize dimensions", planes, inH, inW, channels, outH, outW);
             bool("inSigned", inSigned);
             bool("dequantize", dequantize);
             bool("outSigned", outSigned);
         }
 
-        public long elements() { return (long) planes * outH * outW; }
+        public long elements() { return (long) planes * outH * outW * channels; }
     }
 }

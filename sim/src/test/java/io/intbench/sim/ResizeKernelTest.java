@@ -8,7 +8,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
 /**
- * RESIZE against the bilinear formula written here with Java float arithmetic (IEEE binary32, round to
+ * RESIZE (NCHW planes, or NHWC pixels of several channels) against the bilinear formula written here with Java float arithmetic (IEEE binary32, round to
  * nearest even, no fused multiply-add, as ONNX Runtime's kernel computes it): random tables of input
  * rows/columns and weights, random codes, both the on-codes (truncating) and the dequantize-and-quantize
  * forms, uint8 and int8.
@@ -23,6 +23,7 @@ class ResizeKernelTest {
         int inW = 1 + r.nextInt(5);
         int outH = 1 + r.nextInt(6);
         int outW = 1 + r.nextInt(6);
+        int ch = 1 + r.nextInt(3);
         boolean inSigned = r.nextBoolean();
         boolean outSigned = r.nextBoolean();
         boolean dequantize = r.nextBoolean();
@@ -72,37 +73,40 @@ class ResizeKernelTest {
             deqBits[b] = Float.floatToRawIntBits(deq[b]);
         }
         KernelsTest.putInts(mem, dq, deqBits);
-        int n = planes * inH * inW;
+        int n = planes * inH * inW * ch;
         for (int i = 0; i < n; i++) {
             mem[in + i] = (byte) r.nextInt(256);
         }
         boolean outTyped = dequantize ? outSigned : inSigned;
-        Kernels.resizeLinear(mem, new Descriptor.ResizeDesc(planes, inH, inW, outH, outW, yTab, xTab, inSigned ? 1 : 0,
+        Kernels.resizeLinear(mem, new Descriptor.ResizeDesc(planes, inH, inW, ch, outH, outW, yTab, xTab, inSigned ? 1 : 0,
                 dequantize ? 1 : 0, dq, Float.floatToRawIntBits(yScale), yZp, outTyped ? 1 : 0), in, out);
         int o = out;
         for (int p = 0; p < planes; p++) {
             for (int y = 0; y < outH; y++) {
                 for (int x = 0; x < outW; x++) {
-                    float[] v = new float[4];
-                    int[] at = {yt[4 * y] + xt[4 * x], yt[4 * y] + xt[4 * x + 1], yt[4 * y + 1] + xt[4 * x], yt[4 * y + 1] + xt[4 * x + 1]};
-                    for (int k = 0; k < 4; k++) {
-                        int b = mem[in + p * inH * inW + at[k]] & 0xFF;
-                        v[k] = dequantize ? deq[b] : (float) (inSigned ? (byte) b : b);
+                    for (int c = 0; c < ch; c++) {
+                        float[] v = new float[4];
+                        int[] at = {yt[4 * y] + xt[4 * x], yt[4 * y] + xt[4 * x + 1],
+                            yt[4 * y + 1] + xt[4 * x], yt[4 * y + 1] + xt[4 * x + 1]};
+                        for (int k = 0; k < 4; k++) {
+                            int b = mem[in + (p * inH * inW + at[k]) * ch + c] & 0xFF;
+                            v[k] = dequantize ? deq[b] : (float) (inSigned ? (byte) b : b);
+                        }
+                        // ORT: dx2*dy2*X11 + dx1*dy2*X21 + dx2*dy1*X12 + dx1*dy1*X22, left to right
+                        float s = wx[x][1] * wy[y][1] * v[0] + wx[x][0] * wy[y][1] * v[1] + wx[x][1] * wy[y][0] * v[2]
+                                + wx[x][0] * wy[y][0] * v[3];
+                        int want;
+                        if (dequantize) {
+                            int lo = outSigned ? -128 : 0;
+                            int hi = outSigned ? 127 : 255;
+                            want = Math.max(lo, Math.min(hi, (int) Math.rint(s / yScale) + yZp));
+                        } else {
+                            want = (int) s;
+                        }
+                        int got = outTyped ? mem[o] : mem[o] & 0xFF;
+                        assertEquals(want, got, "plane " + p + " y " + y + " x " + x + " channel " + c + " sum " + s);
+                        o++;
                     }
-                    // ORT: dx2*dy2*X11 + dx1*dy2*X21 + dx2*dy1*X12 + dx1*dy1*X22, left to right
-                    float s = wx[x][1] * wy[y][1] * v[0] + wx[x][0] * wy[y][1] * v[1] + wx[x][1] * wy[y][0] * v[2]
-                            + wx[x][0] * wy[y][0] * v[3];
-                    int want;
-                    if (dequantize) {
-                        int lo = outSigned ? -128 : 0;
-                        int hi = outSigned ? 127 : 255;
-                        want = Math.max(lo, Math.min(hi, (int) Math.rint(s / yScale) + yZp));
-                    } else {
-                        want = (int) s;
-                    }
-                    int got = outTyped ? mem[o] : mem[o] & 0xFF;
-                    assertEquals(want, got, "plane " + p + " y " + y + " x " + x + " sum " + s);
-                    o++;
                 }
             }
         }

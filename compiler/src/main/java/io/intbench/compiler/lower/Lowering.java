@@ -275,7 +275,7 @@ public final class Lowering {
                 int y = image.putInts(rl.yTab());
                 int x = image.putInts(rl.xTab());
                 int dq = rl.onCodes() ? 0 : image.putInts(Tables.dequantizeBits(rl.in()));
-                Descriptor.ResizeDesc d = new Descriptor.ResizeDesc(rl.planes(), rl.inH(), rl.inW(), rl.outH(), rl.outW(), y, x,
+                Descriptor.ResizeDesc d = new Descriptor.ResizeDesc(rl.planes(), rl.inH(), rl.inW(), rl.channels(), rl.outH(), rl.outW(), y, x,
                         b(rl.in().signed()), b(!rl.onCodes()), dq, Float.floatToRawIntBits(rl.out().scale()),
                         rl.out().zeroPoint(), b(rl.out().signed()));
                 e = new Emitted(op, Opcode.RESIZE, desc(d), 0, 0, List.of(rl.in()), null);

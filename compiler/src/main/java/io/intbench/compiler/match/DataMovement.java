@@ -144,7 +144,7 @@ final class DataMovement {
      * clamped to {@code [0, inLen - 1]}, its two neighbours {@code i1 = min((int) v, inLen - 1)},
      * {@code i2 = min(i1 + 1, inLen - 1)} and weights {@code |v - i1|}, {@code |v - i2|} (0.5 each when
      * the neighbours coincide). Four int32 per output index: {@code i1 * stride}, {@code i2 * stride} and
-     * the two weights' float32 bits.
+     * the two weights' float32 bits (offsets in pixels; the kernel multiplies them by the channel count).
      */
     static int[] bilinearAxis(String ctm, float scale, long outLen, long inLen, long stride) {
         int[] t = new int[Math.toIntExact(4 * outLen)];
@@ -168,11 +168,12 @@ final class DataMovement {
     }
 
     /** Bilinear geometry: images, their input and output sizes, the row and column tables. */
-    record Bilinear(int planes, int inH, int inW, int outH, int outW, int[] yTab, int[] xTab) { }
+    record Bilinear(int planes, int inH, int inW, int channels, int outH, int outW, int[] yTab, int[] xTab) { }
 
     /**
-     * Resize in linear mode on an NCHW (or 2-D) tensor scaled along its last two axes, the case ONNX
-     * Runtime's CPU kernel computes as bilinear.
+     * Resize in linear mode on a 2-D tensor, or a 4-D one scaled along its two spatial axes (NCHW
+     * {@code [1, 1, h, w]} or NHWC {@code [1, h, w, 1]}), the cases ONNX Runtime's CPU kernel computes as
+     * bilinear.
      */
     static Bilinear bilinear(Graph g, Node n, long[] in, long[] out) {
         String ctm = n.opset() < 11 ? "asymmetric" : n.attrString("coordinate_transformation_mode", "half_pixel");
@@ -188,16 +189,21 @@ final class DataMovement {
         if (r != 2 && r != 4) {
             throw new Refused("linear Resize of a rank-" + r + " tensor (bilinear needs rank 2 or 4)");
         }
-        if (r == 4 && (scales[0] != 1f || scales[1] != 1f || in[0] != out[0] || in[1] != out[1])) {
-            throw new Refused("linear Resize scaling the first two axes (only NCHW with scales [1, 1, h, w]; ONNX Runtime"
-                    + " computes the NHWC case with another, integer formula)");
+        // ORT: 4-D with scales[1] == 1 is NCHW [N, C, H, W]; otherwise scales[3] must be 1 and it is NHWC
+        boolean nhwc = r == 4 && scales[1] != 1f;
+        if (r == 4 && (scales[0] != 1f || in[0] != out[0] || (nhwc ? scales[3] != 1f || in[3] != out[3] : in[1] != out[1]))) {
+            throw new Refused("linear Resize with scales " + java.util.Arrays.toString(scales) + " (bilinear scales the"
+                    + " two spatial axes only: [1, 1, h, w] for NCHW or [1, h, w, 1] for NHWC)");
         }
-        long planes = r == 4 ? in[0] * in[1] : 1;
-        long inH = in[r - 2];
-        long inW = in[r - 1];
-        return new Bilinear(Math.toIntExact(planes), Math.toIntExact(inH), Math.toIntExact(inW), Math.toIntExact(out[r - 2]),
-                Math.toIntExact(out[r - 1]), bilinearAxis(ctm, scales[r - 2], out[r - 2], inH, inW),
-                bilinearAxis(ctm, scales[r - 1], out[r - 1], inW, 1));
+        int hAxis = nhwc ? 1 : r - 2;
+        int wAxis = nhwc ? 2 : r - 1;
+        long planes = r == 4 ? (nhwc ? in[0] : in[0] * in[1]) : 1;
+        long channels = nhwc ? in[3] : 1;
+        long inH = in[hAxis];
+        long inW = in[wAxis];
+        return new Bilinear(Math.toIntExact(planes), Math.toIntExact(inH), Math.toIntExact(inW), Math.toIntExact(channels),
+                Math.toIntExact(out[hAxis]), Math.toIntExact(out[wAxis]), bilinearAxis(ctm, scales[hAxis], out[hAxis], inH, inW),
+                bilinearAxis(ctm, scales[wAxis], out[wAxis], inW, 1));
     }
 
     /** The scales ONNX Runtime uses: the given scales input, else output over input size in float. */

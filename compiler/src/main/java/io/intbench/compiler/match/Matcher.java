@@ -539,8 +539,12 @@ public final class Matcher {
     private QOp resizeLinear(Node n, QTensor in, QTensor out, List<String> nodes) {
         boolean onCodes = isQuantInput(n.input(0));
         DataMovement.Bilinear b = DataMovement.bilinear(g, n, in.shape(), out.shape());
-        return new QOp.ResizeLinear(n.name(), nodes, in, out, b.planes(), b.inH(), b.inW(), b.outH(), b.outW(), b.yTab(),
-                b.xTab(), onCodes);
+        if (onCodes && b.channels() > 1) {
+            throw new Unsupported("linear Resize of 8-bit NHWC data (scales [1, h, w, 1]): ONNX Runtime computes it with"
+                    + " its integer NhwcUpsampleBilinearInteger formula, which is not supported");
+        }
+        return new QOp.ResizeLinear(n.name(), nodes, in, out, b.planes(), b.inH(), b.inW(), b.channels(), b.outH(), b.outW(),
+                b.yTab(), b.xTab(), onCodes);
     }
 
     /**

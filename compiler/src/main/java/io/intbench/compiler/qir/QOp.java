@@ -170,15 +170,15 @@ public sealed interface QOp {
     }
 
     /**
-     * Bilinear Resize as ONNX Runtime computes it: {@code yTab} holds per output row the element offsets of
-     * its two input rows and the float32 bits of their weights, {@code xTab} per output column the two
+     * Bilinear Resize as ONNX Runtime computes it, NCHW ({@code channels} 1) or NHWC ({@code channels}
+     * innermost): {@code yTab} holds per output row the pixel offsets of its two input rows and the float32 bits of their weights, {@code xTab} per output column the two
      * input columns and their weights' bits (see {@link io.intbench.isa.Descriptor.ResizeDesc}). On the
      * codes themselves when {@code onCodes} (a Resize of the 8-bit tensor, input and output sharing their
      * parameters), else on dequantized values, quantized with the output's parameters (QDQ form: ORT keeps
      * {@code DQ -> Resize -> Q} in float).
      */
     record ResizeLinear(String name, List<String> nodes, QTensor in, QTensor out, int planes, int inH, int inW,
-                        int outH, int outW, int[] yTab, int[] xTab, boolean onCodes) implements QOp {
+                        int channels, int outH, int outW, int[] yTab, int[] xTab, boolean onCodes) implements QOp {
         public List<QTensor> inputs() { return List.of(in); }
 
         public String kind() { return "Resize(linear)"; }
