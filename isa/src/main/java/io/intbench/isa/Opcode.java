@@ -67,11 +67,12 @@ public enum Opcode {
      */
     SOFTMAX(0x26, Unit.VECTOR, true, "in", "", "out"),
     /**
-     * Bilinear Resize of NCHW (or 2-D) codes as ONNX Runtime's Resize kernel computes it on 8-bit data
-     * (the QDQ pair around a Resize is dropped, so ORT interpolates the codes themselves): per output pixel
-     * the four float32 weights from compile-time per-row and per-column tables, the products with the four
-     * neighbouring codes and their sum in ORT's order, truncated toward zero; every float32 step emulated
-     * with integers.
+     * Bilinear Resize (NCHW, NHWC or 2-D) as ONNX Runtime's Resize kernel computes it: per output pixel
+     * the four float32 weights from compile-time per-row and per-column tables, their products with the
+     * four neighbouring values and the sum in ORT's order; the values are the dequantized codes (through a
+     * 256-entry table) and the sum is quantized (QDQ form, where ORT resizes floats between DequantizeLinear
+     * and QuantizeLinear), or the codes themselves with the sum truncated toward zero (ORT's kernel on
+     * 8-bit data). Every float32 step is emulated with integers.
      */
     RESIZE(0x27, Unit.VECTOR, true, "in", "", "out"),
     /** Ends the program once every queue has drained. */
