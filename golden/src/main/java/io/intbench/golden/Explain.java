@@ -56,7 +56,16 @@ public final class Explain {
         List<Group> groups = new ArrayList<>();
         for (QOp op : c.qmodel().ops()) {
             String pattern = pattern(c.graph(), op);
-            String ort = ortFate(ortProducer, op.out().name(), op.name());
+            // a layer the compiler added to an ONNX node (name#suffix, e.g. the transpose of a run-time MatMul B)
+            // belongs to that node in ORT's graph
+            String owner = op.name().contains("#") ? op.name().substring(0, op.name().indexOf('#')) : op.name();
+            String tensor = op.out().name();
+            for (QOp o : c.qmodel().ops()) {
+                if (o != op && o.name().equals(owner)) {
+                    tensor = o.out().name();
+                }
+            }
+            String ort = ortFate(ortProducer, tensor, owner);
             String why = c.qmodel().floatInOrt().get(op.out().name());
             if (why != null) {
                 ort += " (float in ORT, judged within 1 LSB: " + why + ")";
@@ -164,6 +173,10 @@ public final class Explain {
             return "256-entry table";
         } else if (d instanceof Descriptor.EltwiseDesc) {
             return "256x256 table";
+        } else if (d instanceof Descriptor.ResizeDesc rd) {
+            return rd.dequantize() == 1
+                    ? "ORT's float32 bilinear emulated with integers (dequantize table, its weights and order, QuantizeLinear)"
+                    : "bilinear on the codes, ORT's float32 weights and order emulated with integers, truncated";
         } else {
             return "exact on codes";
         }

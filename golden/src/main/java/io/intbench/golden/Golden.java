@@ -134,7 +134,7 @@ public final class Golden {
      */
     static Map<String, HostTensor> perLayer(Program p, Map<String, HostTensor> inputs, Map<String, HostTensor> ort) {
         byte[] dram = Simulator.prepare(p, inputs);
-        Map<Integer, TensorDesc> byAddr = new java.util.HashMap<>();
+        java.util.TreeMap<Integer, TensorDesc> byAddr = new java.util.TreeMap<>();
         for (TensorDesc t : p.tensors()) {
             if (t.role() != TensorDesc.Role.INPUT && ort.containsKey(t.name())) {
                 byAddr.putIfAbsent(t.addr(), t);
@@ -145,8 +145,10 @@ public final class Golden {
             Instruction i = p.code().get(pc);
             io.intbench.isa.Unit u = i.op().unit();
             if (u == io.intbench.isa.Unit.ARRAY || u == io.intbench.isa.Unit.VECTOR) {
-                for (int addr : i.op() == io.intbench.isa.Opcode.ELTWISE ? new int[] {i.a(), i.b()} : new int[] {i.a()}) {
-                    TensorDesc t = byAddr.get(addr);
+                // operands may point inside a tensor (one batch slice of a MATMUL): force the tensor holding them
+                for (int addr : i.op() == io.intbench.isa.Opcode.ELTWISE || i.op() == io.intbench.isa.Opcode.MATMUL
+                        ? new int[] {i.a(), i.b()} : new int[] {i.a()}) {
+                    TensorDesc t = containing(byAddr, addr);
                     if (t != null) {
                         byte[] ref = ort.get(t.name()).data();
                         System.arraycopy(ref, 0, dram, t.addr(), ref.length);
@@ -158,8 +160,9 @@ public final class Golden {
             }
             if (u == io.intbench.isa.Unit.ARRAY || u == io.intbench.isa.Unit.VECTOR) {
                 // read the result now: a later layer's teacher forcing overwrites it with ONNX Runtime's value
+                // (a tensor written by several instructions is read again after each; the last read is complete)
                 for (TensorDesc t : p.tensors()) {
-                    if (t.addr() == i.c() && t.role() != TensorDesc.Role.INPUT) {
+                    if (i.c() >= t.addr() && i.c() < t.addr() + Math.max(1, t.elements()) && t.role() != TensorDesc.Role.INPUT) {
                         out.put(t.name(), Simulator.read(dram, t));
                     }
                 }
@@ -170,6 +173,12 @@ public final class Golden {
             out.putIfAbsent(t.name(), Simulator.read(dram, t));
         }
         return out;
+    }
+
+    /** The tensor whose storage holds byte {@code addr}, or null. */
+    private static TensorDesc containing(java.util.TreeMap<Integer, TensorDesc> byAddr, int addr) {
+        Map.Entry<Integer, TensorDesc> e = byAddr.floorEntry(addr);
+        return e != null && addr < e.getKey() + Math.max(1, e.getValue().elements()) ? e.getValue() : null;
     }
 
     static GoldenReport.Comparison compare(String reference, Program p, Map<String, HostTensor> sim, Map<String, HostTensor> ort,

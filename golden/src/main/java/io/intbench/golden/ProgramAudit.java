@@ -64,7 +64,7 @@ public final class ProgramAudit {
      * @param tensorsAudited          distinct activation buffers (by DRAM address) checked: host-visible
      *                                tensors and every buffer a layer instruction reads or writes
      * @param violations              one message per violation, naming the instruction, field or tensor
-     * @param softFloatInstructions   instructions whose integer arithmetic emulates float32 steps (AVGPOOL, SOFTMAX)
+     * @param softFloatInstructions   instructions whose integer arithmetic emulates float32 steps (AVGPOOL, SOFTMAX, RESIZE)
      */
     public record Result(int floatOpsBetweenLayers, List<String> interLayerTensorTypes, int instructionsAudited,
                          Map<Unit, Integer> instructionsPerUnit, int descriptorFieldsAudited, long imageBytesAudited,
@@ -153,6 +153,9 @@ public final class ProgramAudit {
                 if (t == null && acc.write() && i.op() == Opcode.GATHER) {
                     t = lastRead;                          // a byte copy keeps its source's type
                 }
+                if (t == null && acc.write()) {
+                    t = typeOfContaining(p, acc.addr());   // a constant copied into a tensor (Pad's border) takes its type
+                }
                 if (t == null) {
                     t = produced.get(acc.addr());
                 }
@@ -179,10 +182,20 @@ public final class ProgramAudit {
         }
         int softFloat = 0;
         for (Instruction i : p.code()) {
-            softFloat += i.op() == Opcode.AVGPOOL || i.op() == Opcode.SOFTMAX ? 1 : 0;
+            softFloat += i.op() == Opcode.AVGPOOL || i.op() == Opcode.SOFTMAX || i.op() == Opcode.RESIZE ? 1 : 0;
         }
         return new Result(violations.size(), new ArrayList<>(types), p.code().size(), perUnit, descriptorFields,
                 p.image().length, typesAt.size(), violations, softFloat);
+    }
+
+    /** The type of the tensor whose storage holds byte {@code addr}, or null. */
+    private static DType typeOfContaining(Program p, int addr) {
+        for (TensorDesc t : p.tensors()) {
+            if (addr >= t.addr() && addr < t.addr() + Math.max(1, t.elements())) {
+                return t.dtype();
+            }
+        }
+        return null;
     }
 
     /**
@@ -199,7 +212,7 @@ public final class ProgramAudit {
             case MAXPOOL -> true;               // comparisons of integer codes
             case GAVGPOOL -> true;              // int32 sum, integer requantization
             case GATHER -> true;                // strided byte copies, optionally through an integer table
-            case AVGPOOL, SOFTMAX -> true;      // integer arithmetic that emulates ORT's float32 steps (SoftFloat32)
+            case AVGPOOL, SOFTMAX, RESIZE -> true;  // integer arithmetic that emulates ORT's float32 steps (SoftFloat32)
         };
     }
 
@@ -238,7 +251,9 @@ public final class ProgramAudit {
             }
             case MATMUL -> {
                 Descriptor.MatMulDesc m = (Descriptor.MatMulDesc) d;
-                yield List.of(new Access(i.a(), type8(m.inSigned()), false), new Access(i.c(), type8(m.outSigned()), true));
+                // B is read from the image (constant weights) or from an activation buffer (attention)
+                yield List.of(new Access(i.a(), type8(m.inSigned()), false), new Access(i.b(), type8(m.wSigned()), false),
+                        new Access(i.c(), type8(m.outSigned()), true));
             }
             case ELTWISE -> List.of(new Access(i.a(), null, false), new Access(i.b(), null, false),
                     new Access(i.c(), type8(((Descriptor.EltwiseDesc) d).outSigned()), true));
@@ -259,6 +274,10 @@ public final class ProgramAudit {
             case SOFTMAX -> {
                 Descriptor.SoftmaxDesc sm = (Descriptor.SoftmaxDesc) d;
                 yield List.of(new Access(i.a(), type8(sm.inSigned()), false), new Access(i.c(), type8(sm.outSigned()), true));
+            }
+            case RESIZE -> {
+                Descriptor.ResizeDesc r = (Descriptor.ResizeDesc) d;
+                yield List.of(new Access(i.a(), type8(r.inSigned()), false), new Access(i.c(), type8(r.outSigned()), true));
             }
         };
     }

@@ -9,7 +9,6 @@ import io.intbench.isa.IntbenchException;
 import io.intbench.isa.TensorDesc;
 import io.intbench.onnx.OnnxProto;
 import io.intbench.sim.Simulator;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -63,10 +62,7 @@ class NodeTestsThroughPipelineTest {
             "test_qlinearmatmul_2D_uint8_float32",
             "test_qlinearmatmul_2D_int8_float32");
 
-    /**
-     * Batched QLinearMatMul: B is [2, 4, 3], a stack of two matrices. The compiler supports only 2-D
-     * constant weights and refuses these (see {@link #batchedQLinearMatMulIsRefusedWithTheReason}).
-     */
+    /** Batched QLinearMatMul: B is [2, 4, 3], a stack of two matrices. */
     static final List<String> BATCHED = List.of(
             "test_qlinearmatmul_3D_uint8_float32",
             "test_qlinearmatmul_3D_int8_float32");
@@ -170,10 +166,9 @@ class NodeTestsThroughPipelineTest {
         }
     }
 
+    /** Batched QLinearMatMul (B [2, 4, 3], a stack of two matrices): one MATMUL per batch slice. */
     @ParameterizedTest
     @MethodSource("batchedNames")
-    @Disabled("gap, not a bug: batched QLinearMatMul (B of rank 3, [2,4,3]) is refused, 'weights of rank 3 (only 2-D weights"
-            + " are supported)'; enable when the compiler lowers a batched constant B (e.g. one MATMUL per batch)")
     void batchedQLinearMatMulReproducesTheOnnxReference(String name) throws IOException {
         Case c = Case.load(name);
         Map<String, HostTensor> got = runPipeline(c, RequantMode.ORT);
@@ -183,16 +178,6 @@ class NodeTestsThroughPipelineTest {
 
     static Stream<String> batchedNames() {
         return BATCHED.stream();
-    }
-
-    /** Pins today's refusal of the batched cases: a clean UnsupportedModel naming the node and the reason. */
-    @ParameterizedTest
-    @MethodSource("batchedNames")
-    void batchedQLinearMatMulIsRefusedWithTheReason(String name) throws IOException {
-        Bound b = bindStatic(Case.load(name));
-        IntbenchException.UnsupportedModel e = assertThrows(IntbenchException.UnsupportedModel.class,
-                () -> Compiler.compile(b.model(), name, HardwareConfig.defaultConfig(), Compiler.Options.defaults()));
-        assertTrue(e.getMessage().contains("QLinearMatMul_0") && e.getMessage().contains("rank 3"), e.getMessage());
     }
 
     static Stream<String> dynamicNames() {

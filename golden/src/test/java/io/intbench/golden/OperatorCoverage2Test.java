@@ -74,8 +74,8 @@ class OperatorCoverage2Test {
         EXPECTED.put("qlinearleakyrelu_test.onnx", List.of("exact"));
         EXPECTED.put("qlinearmatmul_1D_test.onnx", List.of("refused by intbench", "inferred shape [] contradicts the shape the model declares, [1]", "ORT loads it"));
         EXPECTED.put("qlinearmatmul_2D_perchannel_test.onnx", List.of("exact"));
-        EXPECTED.put("qlinearmatmul_2D_test.onnx", List.of("refused by intbench", "QLinearMatMul of two activations (B computed at run time) is not supported yet", "ORT loads it"));
-        EXPECTED.put("qlinearmatmul_3D_test.onnx", List.of("refused by intbench", "QLinearMatMul of two activations (B computed at run time) is not supported yet", "ORT loads it"));
+        EXPECTED.put("qlinearmatmul_2D_test.onnx", List.of("exact"));
+        EXPECTED.put("qlinearmatmul_3D_test.onnx", List.of("exact"));
         EXPECTED.put("qlinearmatmul_N_D_perchannel_test.onnx", List.of("refused by intbench", "per-axis parameters on activation 'A' are not supported", "ORT loads it"));
         EXPECTED.put("qlinearmul_bcast_test.onnx", List.of("exact"));
         EXPECTED.put("qlinearmul_test.onnx", List.of("exact"));

@@ -21,7 +21,8 @@ public sealed interface Descriptor {
     enum Kind {
         CONV(1, ConvDesc.class), MATMUL(2, MatMulDesc.class), ELTWISE(3, EltwiseDesc.class),
         POOL(4, PoolDesc.class), GAP(5, GapDesc.class), LUT(6, LutDesc.class),
-        GATHER(7, GatherDesc.class), AVGPOOL(8, AvgPoolDesc.class), SOFTMAX(9, SoftmaxDesc.class);
+        GATHER(7, GatherDesc.class), AVGPOOL(8, AvgPoolDesc.class), SOFTMAX(9, SoftmaxDesc.class),
+        RESIZE(10, ResizeDesc.class);
 
         public final int code;
         final Class<? extends Descriptor> type;
@@ -270,5 +271,29 @@ public sealed interface Descriptor {
             bool("inSigned", inSigned);
             bool("outSigned", outSigned);
         }
+    }
+
+    /**
+     * Bilinear resize of {@code planes} images of {@code inH x inW} pixels of {@code channels} codes each
+     * (NCHW: {@code channels} 1; NHWC: the channels innermost) to {@code outH x outW}. The
+     * row table at {@code yTabAddr} holds four int32 per output row: the element offsets of its two
+     * input rows ({@code y1 * inW}, {@code y2 * inW}) and the float32 bit patterns of their weights
+     * {@code dy1}, {@code dy2}; the column table at {@code xTabAddr} four per output column: {@code x1},
+     * {@code x2}, {@code dx1}, {@code dx2} (ONNX Runtime's UpsampleBilinear parameters). With
+     * {@code dequantize} 0 the codes themselves are interpolated and the result truncated (ORT's kernel on
+     * 8-bit data); with 1 each code is first replaced by its dequantized value (the 256 float32 bit
+     * patterns at {@code dqAddr}) and the result quantized with {@code yScaleBits} and {@code outZp}
+     * (ORT's float kernel between DequantizeLinear and QuantizeLinear).
+     */
+    record ResizeDesc(int planes, int inH, int inW, int channels, int outH, int outW, int yTabAddr, int xTabAddr,
+                      int inSigned, int dequantize, int dqAddr, int yScaleBits, int outZp, int outSigned) implements Descriptor {
+        public ResizeDesc {
+            positive("resize dimensions", planes, inH, inW, channels, outH, outW);
+            bool("inSigned", inSigned);
+            bool("dequantize", dequantize);
+            bool("outSigned", outSigned);
+        }
+
+        public long elements() { return (long) planes * outH * outW * channels; }
     }
 }

@@ -66,6 +66,15 @@ public enum Opcode {
      * float32 step emulated with integers.
      */
     SOFTMAX(0x26, Unit.VECTOR, true, "in", "", "out"),
+    /**
+     * Bilinear Resize (NCHW, NHWC or 2-D) as ONNX Runtime's Resize kernel computes it: per output pixel
+     * the four float32 weights from compile-time per-row and per-column tables, their products with the
+     * four neighbouring values and the sum in ORT's order; the values are the dequantized codes (through a
+     * 256-entry table) and the sum is quantized (QDQ form, where ORT resizes floats between DequantizeLinear
+     * and QuantizeLinear), or the codes themselves with the sum truncated toward zero (ORT's kernel on
+     * 8-bit data). Every float32 step is emulated with integers.
+     */
+    RESIZE(0x27, Unit.VECTOR, true, "in", "", "out"),
     /** Ends the program once every queue has drained. */
     HALT(0x7F, Unit.CONTROL, false, "", "", "");
 

@@ -112,6 +112,12 @@ public final class Costs {
                 long n = (long) d.rows() * d.d();
                 yield vector(3 * n + n * SOFTFLOAT_OPS_PER_OUTPUT, lanes);
             }
+            case RESIZE -> {
+                // four reads per output, and its emulated float32 weights, products and sums charged as
+                // SOFTFLOAT_OPS_PER_OUTPUT vector operations per product
+                Descriptor.ResizeDesc d = (Descriptor.ResizeDesc) p.descriptors().get(i.desc());
+                yield vector(d.elements() * (4 + 4 * SOFTFLOAT_OPS_PER_OUTPUT), lanes);
+            }
             case MAXPOOL -> {
                 PoolDesc d = (PoolDesc) p.descriptors().get(i.desc());
                 yield vector((long) d.batch() * d.c() * d.outH() * d.outW() * d.kH() * d.kW(), lanes);

@@ -49,6 +49,7 @@ public final class Executor {
                 case GATHER -> Kernels.gather(dram, (Descriptor.GatherDesc) desc(p, i, pc), i.a(), i.c());
                 case AVGPOOL -> Kernels.avgpool(dram, (Descriptor.AvgPoolDesc) desc(p, i, pc), i.a(), i.c());
                 case SOFTMAX -> Kernels.softmax(dram, (Descriptor.SoftmaxDesc) desc(p, i, pc), i.a(), i.c());
+                case RESIZE -> Kernels.resizeLinear(dram, (Descriptor.ResizeDesc) desc(p, i, pc), i.a(), i.c());
             }
         } catch (ArrayIndexOutOfBoundsException e) {
             throw new IntbenchException.SimulationTrap("pc " + pc + " (" + i.op() + "): memory access outside DRAM of "
@@ -69,6 +70,7 @@ public final class Executor {
             case GATHER -> Descriptor.Kind.GATHER;
             case AVGPOOL -> Descriptor.Kind.AVGPOOL;
             case SOFTMAX -> Descriptor.Kind.SOFTMAX;
+            case RESIZE -> Descriptor.Kind.RESIZE;
             default -> throw new IllegalStateException();
         };
         if (Descriptor.Kind.of(d) != want) {

@@ -769,4 +769,62 @@ public final class Kernels {
     private static int softmaxIndex(int x, int xmax, boolean signed) {
         return signed ? (x + 127 - xmax) & 0xFF : x + 255 - xmax;
     }
+
+    /**
+     * RESIZE (bilinear), as ONNX Runtime's {@code UpsampleBilinear<T>} (NCHW) and
+     * {@code NhwcUpsampleBilinear<float>} compute it (onnxruntime/core/providers/cpu/tensor/upsample.h):
+     * {@code (T)(dx2*dy2*X11 + dx1*dy2*X21 + dx2*dy1*X12 + dx1*dy1*X22)}, each product and sum a float32
+     * operation in that order. On codes ({@code dequantize} 0) the X are the codes and the conversion to
+     * T truncates toward zero; otherwise the X are the dequantized values and the result goes through
+     * QuantizeLinear as MLAS computes it (divide by the scale, round half to even, add the zero point,
+     * saturate). Every float32 step is emulated with {@link SoftFloat32}.
+     */
+    public static void resizeLinear(byte[] mem, Descriptor.ResizeDesc d, int in, int out) {
+        boolean signed = d.inSigned() == 1;
+        boolean dequantize = d.dequantize() == 1;
+        int[] yt = readInts(mem, d.yTabAddr(), 4 * d.outH());
+        int[] xt = readInts(mem, d.xTabAddr(), 4 * d.outW());
+        int[] value = dequantize ? readInts(mem, d.dqAddr(), 256) : new int[256];
+        if (!dequantize) {
+            for (int b = 0; b < 256; b++) {
+                value[b] = SoftFloat32.fromInt(signed ? (byte) b : b);
+            }
+        }
+        int lo = d.outSigned() == 1 ? -128 : 0;
+        int hi = d.outSigned() == 1 ? 127 : 255;
+        int ch = d.channels();
+        int inPlane = d.inH() * d.inW() * ch;
+        int o = out;
+        for (int p = 0; p < d.planes(); p++) {
+            int base = in + p * inPlane;
+            for (int y = 0; y < d.outH(); y++) {
+                int r1 = base + yt[4 * y] * ch;
+                int r2 = base + yt[4 * y + 1] * ch;
+                int dy1 = yt[4 * y + 2];
+                int dy2 = yt[4 * y + 3];
+                for (int x = 0; x < d.outW(); x++) {
+                    int c1 = xt[4 * x] * ch;
+                    int c2 = xt[4 * x + 1] * ch;
+                    int dx1 = xt[4 * x + 2];
+                    int dx2 = xt[4 * x + 3];
+                    int w11 = SoftFloat32.mul(dx2, dy2);
+                    int w21 = SoftFloat32.mul(dx1, dy2);
+                    int w12 = SoftFloat32.mul(dx2, dy1);
+                    int w22 = SoftFloat32.mul(dx1, dy1);
+                    for (int c = 0; c < ch; c++) {
+                        int s = SoftFloat32.mul(w11, value[mem[r1 + c1 + c] & 0xFF]);
+                        s = SoftFloat32.add(s, SoftFloat32.mul(w21, value[mem[r1 + c2 + c] & 0xFF]));
+                        s = SoftFloat32.add(s, SoftFloat32.mul(w12, value[mem[r2 + c1 + c] & 0xFF]));
+                        s = SoftFloat32.add(s, SoftFloat32.mul(w22, value[mem[r2 + c2 + c] & 0xFF]));
+                        if (dequantize) {
+                            int q = SoftFloat32.rint(SoftFloat32.div(s, d.yScaleBits())) + d.outZp();
+                            mem[o++] = (byte) Math.max(lo, Math.min(hi, q));
+                        } else {
+                            mem[o++] = (byte) SoftFloat32.trunc(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -164,4 +164,15 @@ public final class SoftFloat32 {
         }
         return (int) (bits < 0 ? -r : r);
     }
+
+    /**
+     * Truncates toward zero ({@code static_cast<int>(float)}, what C++ does when it converts a float to an
+     * integer type); the value must fit in an int.
+     */
+    public static int trunc(int bits) {
+        long m = mant(bits);
+        int e = expo(bits);
+        long r = e >= 0 ? m << Math.min(e, 40) : -e > 62 ? 0 : m >>> -e;
+        return (int) (bits < 0 ? -r : r);
+    }
 }

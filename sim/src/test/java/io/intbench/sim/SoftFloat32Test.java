@@ -78,4 +78,20 @@ class SoftFloat32Test {
             assertEquals((int) Math.rint(f), SoftFloat32.rint(Float.floatToRawIntBits(f)), "rint(" + f + ")");
         }
     }
+
+    /** trunc is C++'s float-to-integer conversion, which Java's (int) cast also is: toward zero. */
+    @Property(tries = 100)
+    void truncMatchesJavaCast(@ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < 500; i++) {
+            float f = r.nextBoolean() ? (float) (r.nextDouble() * 600 - 300) : sample(r);
+            if (!finite(f) || Math.abs(f) >= 2e9f) {
+                continue;
+            }
+            assertEquals((int) f, SoftFloat32.trunc(Float.floatToRawIntBits(f)), "trunc(" + f + ")");
+        }
+        assertEquals(-3, SoftFloat32.trunc(Float.floatToRawIntBits(-3.99f)));
+        assertEquals(254, SoftFloat32.trunc(Float.floatToRawIntBits(254.99998f)));
+        assertEquals(0, SoftFloat32.trunc(Float.floatToRawIntBits(-0.5f)));
+    }
 }

@@ -177,11 +177,10 @@ public final class Lowering {
                 int wzp = image.putInts(m.wZp());
                 int bias = image.putInts(m.bias());
                 int rq = image.putInts(requant(m.in().scale(), m.wScale(), m.out().scale(), m.alpha(), m.gemm()));
-                int rows = (int) (m.in().elements() / m.k());
-                Descriptor.MatMulDesc d = new Descriptor.MatMulDesc(rows, m.k(), m.n(), b(m.in().signed()), m.in().zeroPoint(),
+                Descriptor.MatMulDesc d = new Descriptor.MatMulDesc(m.rows(), m.k(), m.n(), b(m.in().signed()), m.in().zeroPoint(),
                         b(m.wType() == io.intbench.isa.DType.INT8), wzp, bias, rq, mode.code(), b(m.out().signed()),
                         m.out().zeroPoint(), m.clampLo(), m.clampHi());
-                e = new Emitted(op, Opcode.MATMUL, desc(d), w, 0, List.of(m.in()), null);
+                e = new Emitted(op, Opcode.MATMUL, desc(d), w, 0, m.inputs(), null);
         } else if (op instanceof QOp.Add a) {
                 // ORT's broadcaster hands its kernel one span at a time; an operand constant along the
                 // innermost dimension is a scalar per span and takes the kernel's scalar path
@@ -276,6 +275,16 @@ public final class Lowering {
                     at += is[cc.axis()];
                 }
                 e = new Emitted(op, Opcode.GATHER, parts.get(0).desc(), 0, 0, cc.ins(), null, parts);
+        } else if (op instanceof QOp.ResizeLinear rl) {
+                int y = image.putInts(rl.yTab());
+                int x = image.putInts(rl.xTab());
+                int dq = rl.onCodes() ? 0 : image.putInts(Tables.dequantizeBits(rl.in()));
+                Descriptor.ResizeDesc d = new Descriptor.ResizeDesc(rl.planes(), rl.inH(), rl.inW(), rl.channels(), rl.outH(), rl.outW(), y, x,
+                        b(rl.in().signed()), b(!rl.onCodes()), dq, Float.floatToRawIntBits(rl.out().scale()),
+                        rl.out().zeroPoint(), b(rl.out().signed()));
+                e = new Emitted(op, Opcode.RESIZE, desc(d), 0, 0, List.of(rl.in()), null);
+        } else if (op instanceof QOp.Pad pd) {
+                e = padParts(pd);
         } else if (op instanceof QOp.AvgPool ap) {
                 long[] is = ap.in().shape();
                 long[] os = ap.out().shape();
@@ -322,6 +331,69 @@ public final class Lowering {
         Descriptor.EltwiseDesc d = new Descriptor.EltwiseDesc((int) o4[0], (int) o4[1], (int) o4[2], (int) o4[3],
                 sa[0], sa[1], sa[2], sa[3], sb[0], sb[1], sb[2], sb[3], table, b(out.signed()));
         return new Emitted(op, Opcode.ELTWISE, desc(d), 0, 0, actIn, constIn);
+    }
+
+    /**
+     * Constant-mode Pad as disjoint GATHER parts of the output: the interior copies the input (through a
+     * requantization table when the parameters differ); each border slab (the begin and end pads of axis
+     * {@code k}, over the interior range of the axes before {@code k} and the whole range of those after)
+     * repeats one constant byte, the pad code, stored in the image.
+     */
+    private Emitted padParts(QOp.Pad pd) {
+        QTensor in = pd.in();
+        QTensor out = pd.out();
+        long[] is = in.shape();
+        long[] os = out.shape();
+        int r = os.length;
+        long[] ins = cStrides(is);
+        long[] ost = cStrides(os);
+        long[] lo = new long[r];
+        long[] hi = new long[r];
+        boolean interior = true;
+        for (int k = 0; k < r; k++) {
+            lo[k] = Math.max(0, pd.begin()[k]);
+            hi[k] = Math.min(os[k], pd.begin()[k] + is[k]);
+            interior &= hi[k] > lo[k];
+        }
+        List<Part> parts = new ArrayList<>();
+        if (interior) {
+            int table = in.sameParams(out) ? -1 : image.putBytes(Tables.rescale(in, out, out.type().qmin(), out.type().qmax()));
+            List<Axis> axes = new ArrayList<>();
+            long at = 0;
+            for (int k = 0; k < r; k++) {
+                int[] off = new int[(int) (hi[k] - lo[k])];
+                for (int j = 0; j < off.length; j++) {
+                    off[j] = Math.toIntExact((lo[k] + j - pd.begin()[k]) * ins[k]);
+                }
+                axes.add(new Axis(off, ost[k]));
+                at += lo[k] * ost[k];
+            }
+            parts.add(gatherPart(pd.name(), in, axes, at, table));
+        }
+        QTensor padValue = new QTensor(pd.name() + "#padvalue", out.type(), new long[] {1}, out.scale(), out.zeroPoint(),
+                new byte[] {(byte) pd.padCode()});
+        image.align();
+        addr.put(padValue.name(), image.putBytes(padValue.constant()));
+        for (int k = 0; k < r; k++) {
+            for (long[] range : new long[][] {{0, interior ? lo[k] : os[k]}, {interior ? hi[k] : os[k], os[k]}}) {
+                if (range[1] <= range[0]) {
+                    continue;
+                }
+                List<Axis> axes = new ArrayList<>();
+                long at = 0;
+                for (int m = 0; m < r; m++) {
+                    long from = m < k ? lo[m] : m == k ? range[0] : 0;
+                    long to = m < k ? hi[m] : m == k ? range[1] : os[m];
+                    axes.add(new Axis(new int[(int) (to - from)], ost[m]));
+                    at += from * ost[m];
+                }
+                parts.add(gatherPart(pd.name(), padValue, axes, at, -1));
+            }
+            if (!interior) {
+                break;   // no interior: the first axis's slab is the whole output
+            }
+        }
+        return new Emitted(pd, Opcode.GATHER, parts.get(0).desc(), 0, 0, List.of(in), null, parts);
     }
 
     /** One output axis of a gather: the input element offset for each output index, and the output stride. */
@@ -518,11 +590,19 @@ public final class Lowering {
         QOp op = e.op();
         Descriptor d = descs.get(e.desc());
         long macs = d instanceof Descriptor.ConvDesc c ? c.macs() : d instanceof Descriptor.MatMulDesc m ? m.macs() : 0;
+        if (op instanceof QOp.MatMul m && (m.slices() > 1 || m.b() != null)) {
+            emitSlices(e, layer, last, m);
+            return;
+        }
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
             Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
             if (plan.tiles().size() > 1) {
                 layers.add(new Program.Layer(op.name(), kind(op) + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
-                emitTiled(e, layer, last, plan);
+                long wTotal = d instanceof Descriptor.ConvDesc c
+                        ? (long) c.outC() * (c.inC() / c.groups()) * c.kH() * c.kW()
+                        : (long) ((Descriptor.MatMulDesc) d).n() * ((Descriptor.MatMulDesc) d).k();
+                emitTiled(e, layer, last, plan.tiles(), wTotal,
+                        List.of(new int[] {addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out())}));
                 return;
             }
         }
@@ -587,13 +667,8 @@ public final class Lowering {
      * CONV/MATMUL instruction follows the tiles without tokens: it does the arithmetic of the whole
      * layer at no cost of its own. Pushes and pops pair up in FIFO order on each of the four queues.
      */
-    private void emitTiled(Emitted e, int layer, boolean last, Tiler.Plan plan) {
-        List<Tiler.Tile> tiles = plan.tiles();
+    private void emitTiled(Emitted e, int layer, boolean last, List<Tiler.Tile> tiles, long wTotal, List<int[]> computes) {
         int nt = tiles.size();
-        Descriptor d = descs.get(e.desc());
-        long wTotal = d instanceof Descriptor.ConvDesc c
-                ? (long) c.outC() * (c.inC() / c.groups()) * c.kH() * c.kW()
-                : (long) ((Descriptor.MatMulDesc) d).n() * ((Descriptor.MatMulDesc) d).k();
         long rest = e.constBytes() - wTotal;
         if (rest > 0) {
             // zero points, biases and requantization constants: loaded once, ahead of the tiles
@@ -627,11 +702,46 @@ public final class Lowering {
         if (!relayPopped) {
             throw new IllegalStateException("layer " + e.op().name() + ": no tile loads an activation");
         }
-        add(Instruction.withDesc(e.opcode(), 0, e.desc(), addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(e.op().out())),
-                layer);
+        // the slice that writes the output's first byte goes last, so the instruction whose output operand is the
+        // tensor's address completes the tensor
+        for (int i = computes.size() - 1; i >= 0; i--) {
+            int[] c = computes.get(i);
+            add(Instruction.withDesc(e.opcode(), 0, e.desc(), c[0], c[1], c[2]), layer);
+        }
         if (!last) {
             add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
         }
+    }
+
+    /**
+     * A batched MATMUL, or one whose B is an activation: one MATMUL instruction per [M][N] output slice
+     * (numpy matmul broadcasting picks its A and B slices at compile time), all sharing the layer's
+     * descriptor. Each slice is tiled like an unbatched layer (B's tiles are activation reads when B is
+     * computed at run time) and the tiles of all slices run double buffered one after another.
+     */
+    private void emitSlices(Emitted e, int layer, boolean last, QOp.MatMul m) {
+        Descriptor.MatMulDesc d = (Descriptor.MatMulDesc) descs.get(e.desc());
+        long aSlice = (long) d.m() * d.k();
+        long bSlice = (long) d.n() * d.k();
+        long cSlice = (long) d.m() * d.n();
+        boolean bAct = m.b() != null;
+        long bBase = bAct ? addrOf(m.b()) : e.constAddr();
+        List<Tiler.Tile> tiles = new ArrayList<>();
+        List<int[]> computes = new ArrayList<>();
+        Tiler.Plan first = null;
+        for (int s = 0; s < m.slices(); s++) {
+            int a = Math.toIntExact(addrOf(m.in()) + m.sliceA()[s] * aSlice);
+            int bAddr = Math.toIntExact(bBase + m.sliceB()[s] * bSlice);
+            int c = Math.toIntExact(addrOf(m.out()) + s * cSlice);
+            Tiler.Plan plan = Tiler.plan(m.name(), d, a, bAddr, c, cfg, bAct);
+            first = first == null ? plan : first;
+            tiles.addAll(plan.tiles());
+            computes.add(new int[] {a, bAddr, c});
+        }
+        String note = (m.slices() > 1 ? "batch " + m.slices() : "") + (m.slices() > 1 && bAct ? ", " : "")
+                + (bAct ? "B at run time" : "") + (first.tiles().size() > 1 ? "; " + first.note() : "");
+        layers.add(new Program.Layer(m.name(), m.kind() + " [" + note + "]", String.join(",", m.nodes()), d.macs() * m.slices()));
+        emitTiled(e, layer, last, tiles, bAct ? 0 : (long) m.bSlices() * bSlice, computes);
     }
 
     private void add(Instruction i, int layer) {

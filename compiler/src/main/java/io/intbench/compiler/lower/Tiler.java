@@ -44,7 +44,7 @@ final class Tiler {
      */
     private record Geo(boolean matmul, int batch, int inC, int inH, int inW, int outC, int outH, int outW, int groups,
                        long wPerChannel, int strideH, int strideW, int spanH, int spanW, int padTop, int padLeft,
-                       long inAddr, long wAddr, long outAddr) {
+                       long inAddr, long wAddr, long outAddr, boolean wActivation) {
         boolean grouped() { return groups > 1; }
 
         /** channels per step of a channel tile: whole groups when grouped. */
@@ -72,14 +72,19 @@ final class Tiler {
     }
 
     static Plan plan(String layer, Descriptor d, long inAddr, long wAddr, long outAddr, HardwareConfig cfg) {
+        return plan(layer, d, inAddr, wAddr, outAddr, cfg, false);
+    }
+
+    /** As above; {@code wActivation} when the weights (a MATMUL's B) are an activation computed at run time. */
+    static Plan plan(String layer, Descriptor d, long inAddr, long wAddr, long outAddr, HardwareConfig cfg, boolean wActivation) {
         Geo g;
         if (d instanceof Descriptor.ConvDesc c) {
             g = new Geo(false, c.batch(), c.inC(), c.inH(), c.inW(), c.outC(), c.outH(), c.outW(), c.groups(),
                     (long) (c.inC() / c.groups()) * c.kH() * c.kW(), c.strideH(), c.strideW(), (c.kH() - 1) * c.dilH() + 1,
-                    (c.kW() - 1) * c.dilW() + 1, c.padTop(), c.padLeft(), inAddr, wAddr, outAddr);
+                    (c.kW() - 1) * c.dilW() + 1, c.padTop(), c.padLeft(), inAddr, wAddr, outAddr, false);
         } else {
             Descriptor.MatMulDesc m = (Descriptor.MatMulDesc) d;
-            g = new Geo(true, 1, m.k(), m.m(), 1, m.n(), m.m(), 1, 1, m.k(), 1, 1, 1, 1, 0, 0, inAddr, wAddr, outAddr);
+            g = new Geo(true, 1, m.k(), m.m(), 1, m.n(), m.m(), 1, 1, m.k(), 1, 1, 1, 1, 0, 0, inAddr, wAddr, outAddr, wActivation);
         }
         long spad = cfg.scratchpad().bytes();
         long acc = cfg.accumulator().bytes();
@@ -177,7 +182,7 @@ final class Tiler {
                 int n0 = (weightsOuter ? o : i) * tn;
                 int cn = Math.min(tn, g.outC() - n0);
                 int[] b = blocks.get(weightsOuter ? i : o);
-                Dma w = new Dma(g.wAddr() + n0 * g.wPerChannel(), cn * g.wPerChannel(), false);
+                Dma w = new Dma(g.wAddr() + n0 * g.wPerChannel(), cn * g.wPerChannel(), g.wActivation());
                 Dma in = input(g, n0, cn, b);
                 List<Dma> loads = new ArrayList<>();
                 if (weightsOuter) {

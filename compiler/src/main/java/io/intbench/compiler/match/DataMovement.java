@@ -124,6 +124,90 @@ final class DataMovement {
             ctm = "asymmetric";
             nm = "floor";
         }
+        float[] scales = scales(g, n, in, out);
+        int[][] idx = new int[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            idx[k] = new int[(int) out[k]];
+            for (int j = 0; j < idx[k].length; j++) {
+                float x = original(ctm, j, scales[k], out[k], in[k]);
+                long v = nearest(nm, x);
+                idx[k][j] = (int) Math.max(0, Math.min(in[k] - 1, v));
+            }
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    /**
+     * ONNX Runtime's bilinear parameters for one axis of {@code inLen -> outLen}
+     * (onnxruntime/core/providers/cpu/tensor/upsample.cc, SetupUpsampleBilinear), in Java float, which
+     * rounds as C++ float does: the original coordinate (the output index itself when the scale is 1),
+     * clamped to {@code [0, inLen - 1]}, its two neighbours {@code i1 = min((int) v, inLen - 1)},
+     * {@code i2 = min(i1 + 1, inLen - 1)} and weights {@code |v - i1|}, {@code |v - i2|} (0.5 each when
+     * the neighbours coincide). Four int32 per output index: {@code i1 * stride}, {@code i2 * stride} and
+     * the two weights' float32 bits (offsets in pixels; the kernel multiplies them by the channel count).
+     */
+    static int[] bilinearAxis(String ctm, float scale, long outLen, long inLen, long stride) {
+        int[] t = new int[Math.toIntExact(4 * outLen)];
+        for (int j = 0; j < outLen; j++) {
+            float v = scale == 1f ? (float) j : original(ctm, j, scale, outLen, inLen);
+            v = Math.max(0f, Math.min(v, (float) (inLen - 1)));
+            int i1 = (int) Math.min((int) v, inLen - 1);
+            int i2 = (int) Math.min(i1 + 1, inLen - 1);
+            float d1 = Math.abs(v - i1);
+            float d2 = Math.abs(v - i2);
+            if (i1 == i2) {
+                d1 = 0.5f;
+                d2 = 0.5f;
+            }
+            t[4 * j] = Math.toIntExact(i1 * stride);
+            t[4 * j + 1] = Math.toIntExact(i2 * stride);
+            t[4 * j + 2] = Float.floatToRawIntBits(d1);
+            t[4 * j + 3] = Float.floatToRawIntBits(d2);
+        }
+        return t;
+    }
+
+    /** Bilinear geometry: images, their input and output sizes, the row and column tables. */
+    record Bilinear(int planes, int inH, int inW, int channels, int outH, int outW, int[] yTab, int[] xTab) { }
+
+    /**
+     * Resize in linear mode on a 2-D tensor, or a 4-D one scaled along its two spatial axes (NCHW
+     * {@code [1, 1, h, w]} or NHWC {@code [1, h, w, 1]}), the cases ONNX Runtime's CPU kernel computes as
+     * bilinear.
+     */
+    static Bilinear bilinear(Graph g, Node n, long[] in, long[] out) {
+        String ctm = n.opset() < 11 ? "asymmetric" : n.attrString("coordinate_transformation_mode", "half_pixel");
+        if (n.attrInt("antialias", 0) != 0) {
+            throw new Refused("Resize with antialias=1 is not supported");
+        }
+        if (!java.util.Set.of("half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners").contains(ctm)) {
+            throw new Refused("linear Resize with coordinate_transformation_mode '" + ctm + "' is not supported"
+                    + " (half_pixel, asymmetric, pytorch_half_pixel, align_corners are)");
+        }
+        float[] scales = scales(g, n, in, out);
+        int r = in.length;
+        if (r != 2 && r != 4) {
+            throw new Refused("linear Resize of a rank-" + r + " tensor (bilinear needs rank 2 or 4)");
+        }
+        // ORT: 4-D with scales[1] == 1 is NCHW [N, C, H, W]; otherwise scales[3] must be 1 and it is NHWC
+        boolean nhwc = r == 4 && scales[1] != 1f;
+        if (r == 4 && (scales[0] != 1f || in[0] != out[0] || (nhwc ? scales[3] != 1f || in[3] != out[3] : in[1] != out[1]))) {
+            throw new Refused("linear Resize with scales " + java.util.Arrays.toString(scales) + " (bilinear scales the"
+                    + " two spatial axes only: [1, 1, h, w] for NCHW or [1, h, w, 1] for NHWC)");
+        }
+        int hAxis = nhwc ? 1 : r - 2;
+        int wAxis = nhwc ? 2 : r - 1;
+        long planes = r == 4 ? (nhwc ? in[0] : in[0] * in[1]) : 1;
+        long channels = nhwc ? in[3] : 1;
+        long inH = in[hAxis];
+        long inW = in[wAxis];
+        return new Bilinear(Math.toIntExact(planes), Math.toIntExact(inH), Math.toIntExact(inW), Math.toIntExact(channels),
+                Math.toIntExact(out[hAxis]), Math.toIntExact(out[wAxis]), bilinearAxis(ctm, scales[hAxis], out[hAxis], inH, inW),
+                bilinearAxis(ctm, scales[wAxis], out[wAxis], inW, 1));
+    }
+
+    /** The scales ONNX Runtime uses: the given scales input, else output over input size in float. */
+    private static float[] scales(Graph g, Node n, long[] in, long[] out) {
         float[] scales = new float[in.length];
         float[] given = null;
         int scalesInput = n.opset() < 11 ? 1 : 2;
@@ -140,16 +224,7 @@ final class DataMovement {
         for (int k = 0; k < in.length; k++) {
             scales[k] = given != null ? given[k] : (float) out[k] / (float) in[k];
         }
-        int[][] idx = new int[out.length][];
-        for (int k = 0; k < out.length; k++) {
-            idx[k] = new int[(int) out[k]];
-            for (int j = 0; j < idx[k].length; j++) {
-                float x = original(ctm, j, scales[k], out[k], in[k]);
-                long v = nearest(nm, x);
-                idx[k][j] = (int) Math.max(0, Math.min(in[k] - 1, v));
-            }
-        }
-        return new Map(axes(in.length), idx);
+        return scales;
     }
 
     private static float original(String ctm, int x, float scale, long outLen, long inLen) {
@@ -182,6 +257,89 @@ final class DataMovement {
     /** C's {@code std::round}: halves away from zero. */
     private static double roundHalfAway(float x) {
         return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
+    }
+
+    /**
+     * Gather with constant indices along {@code axis}: the map of the output viewed with the indices
+     * flattened into one axis ({@code in[:axis] + [#indices] + in[axis+1:]}, the same bytes in C order as
+     * the real output); negative indices count from the end, as in ONNX.
+     */
+    static Map gather(Graph g, Node n, long[] in) {
+        int ax = (int) n.attrInt("axis", 0);
+        if (ax < 0) {
+            ax += in.length;
+        }
+        if (ax < 0 || ax >= in.length) {
+            throw new Refused("Gather axis " + n.attrInt("axis", 0) + " outside a rank-" + in.length + " input");
+        }
+        long[] ind = constInts(g, n, 1);
+        long[] mid = in.clone();
+        mid[ax] = ind.length;
+        int[][] idx = identity(mid);
+        for (int j = 0; j < ind.length; j++) {
+            long v = ind[j] < 0 ? ind[j] + in[ax] : ind[j];
+            if (v < 0 || v >= in[ax]) {
+                throw new Refused("Gather index " + ind[j] + " outside [" + -in[ax] + ", " + (in[ax] - 1) + "] on axis " + ax);
+            }
+            idx[ax][j] = (int) v;
+        }
+        return new Map(axes(in.length), idx);
+    }
+
+    /** Pad's begin and end amounts per axis (negative crops), from its attribute (opset < 11) or inputs. */
+    static long[][] padAmounts(Graph g, Node n, long[] in) {
+        int r = in.length;
+        long[] pads = n.opset() < 11 ? n.attrInts("pads", null) : constInts(g, n, 1);
+        if (pads == null) {
+            throw new Refused("Pad without pads");
+        }
+        int[] axes = axes(r);
+        if (n.opset() >= 18 && n.inputCount() > 3 && !n.input(3).isEmpty()) {
+            long[] a = constInts(g, n, 3);
+            axes = new int[a.length];
+            for (int i = 0; i < a.length; i++) {
+                axes[i] = (int) (a[i] < 0 ? a[i] + r : a[i]);
+            }
+        }
+        if (pads.length != 2 * axes.length) {
+            throw new Refused("Pad has " + pads.length + " pads for " + axes.length + " axes");
+        }
+        long[][] be = new long[2][r];
+        for (int i = 0; i < axes.length; i++) {
+            be[0][axes[i]] = pads[i];
+            be[1][axes[i]] = pads[i + axes.length];
+        }
+        return be;
+    }
+
+    /**
+     * Pad in edge, reflect or wrap mode: every output index reads an input index (clamped, mirrored
+     * without repeating the border, or wrapped), so the op is a gather on codes.
+     */
+    static Map pad(Graph g, Node n, String mode, long[] in, long[] out) {
+        long[][] be = padAmounts(g, n, in);
+        int[][] idx = new int[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            idx[k] = new int[(int) out[k]];
+            long len = in[k];
+            for (int j = 0; j < idx[k].length; j++) {
+                long i = j - be[0][k];
+                idx[k][j] = (int) switch (mode) {
+                    case "edge" -> Math.max(0, Math.min(len - 1, i));
+                    case "wrap" -> Math.floorMod(i, len);
+                    case "reflect" -> {
+                        if (len == 1) {
+                            yield 0;
+                        }
+                        long period = 2 * (len - 1);
+                        long m = Math.floorMod(i, period);
+                        yield m < len ? m : period - m;
+                    }
+                    default -> throw new Refused("Pad mode '" + mode + "' is not supported");
+                };
+            }
+        }
+        return new Map(axes(in.length), idx);
     }
 
     private static long[] constInts(Graph g, Node n, int i) {

@@ -55,7 +55,7 @@ public final class Matcher {
             "QLinearAveragePool", "QLinearSoftmax");
     private static final Set<String> VIEW_OPS = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze");
     /** Ops that only move elements: a gather on codes. */
-    private static final Set<String> MOVE_OPS = Set.of("Transpose", "Slice", "Split", "Resize");
+    private static final Set<String> MOVE_OPS = Set.of("Transpose", "Slice", "Split", "Resize", "Gather", "Pad");
 
     private QModel run() {
         refuseIfNotStaticallyQuantized();
@@ -311,8 +311,9 @@ public final class Matcher {
                 int axis = (int) p.attrInt("axis", 0);
                 ops.add(new QOp.Concat(p.name(), nodes, ins, out, axis < 0 ? axis + out.shape().length : axis));
             }
-            // DQ(x) -> Transpose | Slice | Split | Resize(nearest) -> Q : a gather (requantizing if parameters differ)
-            case "Transpose", "Slice", "Split", "Resize" -> {
+            // DQ(x) -> Transpose | Slice | Split | Resize(nearest) | Gather | Pad -> Q : a gather (requantizing if
+            // parameters differ)
+            case "Transpose", "Slice", "Split", "Resize", "Gather", "Pad" -> {
                 noClamp(lo, hi, t, p.opType());
                 QTensor in = activation(dq(p.input(0), p));
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
@@ -523,11 +524,16 @@ public final class Matcher {
         ops.add(conv(n, in, w, n.input(8), out, out.type().qmin(), out.type().qmax(), List.of(n.name())));
     }
 
-    /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp) with constant b */
+    /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp); b constant or an activation */
     private void qlinearMatMul(Node n) {
         QTensor in = view(n.input(0), n, 1, 2);
         if (!g.isConstant(n.input(3))) {
-            throw new Unsupported("QLinearMatMul of two activations (B computed at run time) is not supported yet");
+            QTensor b = view(n.input(3), n, 4, 5);
+            QuantParams y = quantParams(n, 6, 7, "y");
+            QTensor out = define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]);
+            covered.add(n);
+            ops.add(activationMatMul(n, in, b, out, out.type().qmin(), out.type().qmax(), List.of(n.name())));
+            return;
         }
         Weights w = constWeights(n, 3, 4, 5, 1);
         QuantParams y = quantParams(n, 6, 7, "y");
@@ -645,17 +651,95 @@ public final class Matcher {
         long[] os = out.shape();
         DataMovement.Map m;
         try {
+            if (n.opType().equals("Pad") && n.attrString("mode", "constant").equals("constant")) {
+                return padConstant(n, in, out, nodes);
+            }
+            if (n.opType().equals("Resize") && n.attrString("mode", "nearest").equals("linear")) {
+                return resizeLinear(n, in, out, nodes);
+            }
             m = switch (n.opType()) {
                 case "Transpose" -> DataMovement.transpose(n, is, os);
                 case "Slice" -> DataMovement.slice(g, n, is, os);
                 case "Split" -> DataMovement.split(g, n, which, is);
                 case "Resize" -> DataMovement.resize(g, n, is, os);
+                case "Gather" -> DataMovement.gather(g, n, is);
+                case "Pad" -> DataMovement.pad(g, n, n.attrString("mode", "constant"), is, os);
                 default -> throw new IllegalStateException(n.opType());
             };
         } catch (DataMovement.Refused r) {
             throw new Unsupported(r.getMessage());
         }
-        return new QOp.Gather(n.name() + (which > 0 ? "#" + which : ""), nodes, in, out, n.opType(), m.axisOf(), m.index());
+        String name = n.name() + (which > 0 ? "#" + which : "");
+        long[] ms = new long[m.index().length];
+        for (int k = 0; k < ms.length; k++) {
+            ms[k] = m.index()[k].length;
+        }
+        if (!Arrays.equals(ms, os)) {
+            // Gather with scalar or multi-dimensional indices: the map runs over the indices flattened into one
+            // axis, and the output is a view of that result with the real shape (the same bytes in C order)
+            QTensor mid = new QTensor(out.name() + "#g", out.type(), ms, out.scale(), out.zeroPoint());
+            ops.add(new QOp.Gather(name, nodes, in, mid, n.opType(), m.axisOf(), m.index()));
+            return new QOp.Alias(name + "#view", nodes, mid, out);
+        }
+        return new QOp.Gather(name, nodes, in, out, n.opType(), m.axisOf(), m.index());
+    }
+
+    /**
+     * Resize in linear mode, as ONNX Runtime 1.29 computes it. In QDQ form it keeps {@code DQ -> Resize -> Q}
+     * in float (measured: its optimised and unoptimised graphs agree, and differ from interpolating the codes),
+     * so the codes are dequantized through a table, interpolated with its float kernel's weights and order, and
+     * quantized; any output parameters work. On the 8-bit tensor itself (QOperator) its kernel interpolates
+     * the codes and truncates.
+     */
+    private QOp resizeLinear(Node n, QTensor in, QTensor out, List<String> nodes) {
+        boolean onCodes = isQuantInput(n.input(0));
+        DataMovement.Bilinear b = DataMovement.bilinear(g, n, in.shape(), out.shape());
+        if (onCodes && b.channels() > 1) {
+            throw new Unsupported("linear Resize of 8-bit NHWC data (scales [1, h, w, 1]): ONNX Runtime computes it with"
+                    + " its integer NhwcUpsampleBilinearInteger formula, which is not supported");
+        }
+        return new QOp.ResizeLinear(n.name(), nodes, in, out, b.planes(), b.inH(), b.inW(), b.channels(), b.outH(), b.outW(),
+                b.yTab(), b.xTab(), onCodes);
+    }
+
+    /**
+     * Pad in constant mode: the output's border holds the pad value as a code of the output's type, the
+     * interior the input's codes (through a requantization table when the parameters differ). The pad value is
+     * a float (QDQ: ONNX Runtime runs {@code DQ -> Pad -> Q} in float, so the value is quantized as its
+     * QuantizeLinear would), a code (QOperator Pad on the 8-bit tensor), or a DequantizeLinear of a constant.
+     */
+    private QOp padConstant(Node n, QTensor in, QTensor out, List<String> nodes) {
+        long[][] be = DataMovement.padAmounts(g, n, in.shape());
+        int code = out.zeroPoint();
+        DType t = out.type();
+        if (n.opset() < 11) {
+            code = Tables.quantizeLinear(n.attrFloat("value", 0f), out.scale(), out.zeroPoint(), t.qmin(), t.qmax());
+        } else if (n.inputCount() > 2 && !n.input(2).isEmpty()) {
+            String v = n.input(2);
+            Node p = g.producer(v);
+            if (p != null && p.opType().equals("DequantizeLinear") && g.isConstant(p.input(0))) {
+                QTensor c = constOperand(p, 0, 1, 2);
+                float real = (float) ((c.signed() ? c.constant()[0] : c.constant()[0] & 0xFF) - c.zeroPoint()) * c.scale();
+                code = Tables.quantizeLinear(real, out.scale(), out.zeroPoint(), t.qmin(), t.qmax());
+                covered.add(p);
+            } else if (g.isConstant(v)) {
+                Tensor c = g.constant(v);
+                if (c.isFloat()) {
+                    code = Tables.quantizeLinear(c.floatAt(0), out.scale(), out.zeroPoint(), t.qmin(), t.qmax());
+                } else {
+                    code = (int) c.intAt(0);  // QOperator: the pad value is already a code of the data's type
+                }
+            } else {
+                throw new Unsupported("Pad constant_value '" + v + "' is not a constant");
+            }
+        } else if (isQuantInput(n.input(0))) {
+            code = 0;  // no constant_value on the 8-bit tensor itself (QOperator): code 0; in QDQ: 0.0, the zero point
+        }
+        int[] begin = new int[be[0].length];
+        for (int k = 0; k < begin.length; k++) {
+            begin[k] = Math.toIntExact(be[0][k]);
+        }
+        return new QOp.Pad(n.name(), nodes, in, out, begin, code);
     }
 
     /**
@@ -745,10 +829,105 @@ public final class Matcher {
     private QOp matmul(Node p, QTensor out, int lo, int hi, List<String> nodes) {
         QTensor in = activation(dq(p.input(0), p));
         if (!g.isConstant(producerInputOrSelf(p.input(1)))) {
-            throw new Unsupported("MatMul of two activations (B computed at run time) is not supported yet");
+            // DQ(a), DQ(b) -> MatMul -> Q with b computed at run time (attention): ORT fuses it to QLinearMatMul
+            return activationMatMul(p, in, activation(dq(p.input(1), p)), out, lo, hi, nodes);
         }
         Weights w = weights(p.input(1), p);
         return matmulOp(p, in, w, false, "", out, 1f, false, 1f, lo, hi, nodes);
+    }
+
+    /**
+     * A matrix multiply whose B is an activation ([..., K, N], per-tensor parameters): a GATHER first
+     * transposes B's last two axes into the [N][K] layout the array reads weights in, then the MATMUL reads
+     * those codes and subtracts B's zero point at run time. Batch dimensions broadcast as numpy's matmul.
+     */
+    private QOp.MatMul activationMatMul(Node n, QTensor a, QTensor b, QTensor out, int lo, int hi, List<String> nodes) {
+        long[] bs = b.shape();
+        int r = bs.length;
+        if (r < 2 || a.shape().length < 1) {
+            throw new Unsupported("MatMul of two activations with an operand of rank " + Math.min(r, a.shape().length)
+                    + " (B needs rank 2 or more)");
+        }
+        int k = Math.toIntExact(bs[r - 2]);
+        int nOut = Math.toIntExact(bs[r - 1]);
+        long[] as = a.shape();
+        if (as[as.length - 1] != k) {
+            throw new Unsupported("A of shape " + Arrays.toString(as) + " does not end in K=" + k + " (B is " + Arrays.toString(bs) + ")");
+        }
+        long[] ts = bs.clone();
+        ts[r - 2] = nOut;
+        ts[r - 1] = k;
+        int[] axisOf = new int[r];
+        int[][] index = new int[r][];
+        for (int i = 0; i < r; i++) {
+            axisOf[i] = i == r - 2 ? r - 1 : i == r - 1 ? r - 2 : i;
+            index[i] = new int[Math.toIntExact(ts[i])];
+            for (int j = 0; j < index[i].length; j++) {
+                index[i][j] = j;
+            }
+        }
+        QTensor bt = new QTensor(out.name() + "#B", b.type(), ts, b.scale(), b.zeroPoint());
+        ops.add(new QOp.Gather(n.name() + "#B", nodes, b, bt, "Transpose", axisOf, index));
+        int[][] sl = batchSlices(n, as, bs, out.shape());
+        float[] ws = new float[nOut];
+        Arrays.fill(ws, b.scale());
+        int[] wzp = new int[nOut];
+        Arrays.fill(wzp, b.zeroPoint());
+        return new QOp.MatMul(n.name(), nodes, a, out, new int[0], b.type(), k, nOut, wzp, ws, new int[nOut], 1f, false,
+                lo, hi, bt, sl[0], sl[1]);
+    }
+
+    /**
+     * The [M][N] slices of a numpy matmul {@code A [..., M, K] x B [..., K, N] -> [..., M, N]}: for each
+     * output slice (C order over the broadcast batch dimensions), the index of A's and of B's slice (a
+     * dimension of size 1 repeats its one slice). A 2-D B multiplies every row of A at once: one slice.
+     */
+    private static int[][] batchSlices(Node n, long[] a, long[] b, long[] out) {
+        if (b.length == 2) {
+            return new int[][] {{0}, {0}};
+        }
+        if (a.length < 2) {
+            throw new Unsupported("batched MatMul with a 1-D A is not supported");
+        }
+        int rb = out.length - 2;
+        if (out.length != Math.max(a.length, b.length)) {
+            throw new Unsupported("output rank " + out.length + " of a batched MatMul of " + Arrays.toString(a) + " and "
+                    + Arrays.toString(b));
+        }
+        long slices = 1;
+        for (int i = 0; i < rb; i++) {
+            slices *= out[i];
+        }
+        int[] sa = new int[Math.toIntExact(slices)];
+        int[] sb = new int[sa.length];
+        int[] idx = new int[rb];
+        for (int s = 0; s < sa.length; s++) {
+            sa[s] = flatBatch(n, a, idx, out);
+            sb[s] = flatBatch(n, b, idx, out);
+            for (int i = rb - 1; i >= 0; i--) {
+                if (++idx[i] < out[i]) {
+                    break;
+                }
+                idx[i] = 0;
+            }
+        }
+        return new int[][] {sa, sb};
+    }
+
+    /** Flat index of the slice of an operand of shape {@code s} read at output batch index {@code idx}. */
+    private static int flatBatch(Node n, long[] s, int[] idx, long[] out) {
+        int rb = idx.length;
+        int sb = s.length - 2;
+        long flat = 0;
+        for (int i = 0; i < sb; i++) {
+            int o = i + rb - sb;                  // the output batch axis this operand axis aligns with
+            long d = s[i];
+            if (d != 1 && d != out[o]) {
+                throw new Unsupported("batch dimensions of " + Arrays.toString(s) + " do not broadcast to " + Arrays.toString(out));
+            }
+            flat = flat * d + (d == 1 ? 0 : idx[o]);
+        }
+        return Math.toIntExact(flat);
     }
 
     private String producerInputOrSelf(String t) {
@@ -759,6 +938,9 @@ public final class Matcher {
     /** in [..., K] x B: B is [K, N] (or [N, K] when transB), per-axis along N. */
     private QOp.MatMul matmulOp(Node n, QTensor in, Weights w, boolean transB, String biasName, QTensor out, float alpha,
                                 boolean gemm, float beta, int lo, int hi, List<String> nodes) {
+        if (w.dims.length > 2 && !gemm) {
+            return batchedMatMul(n, in, w, out, lo, hi, nodes);
+        }
         if (w.dims.length != 2) {
             throw new Unsupported("weights of rank " + w.dims.length + " (only 2-D weights are supported)");
         }
@@ -782,6 +964,35 @@ public final class Matcher {
         int[] wzp = perChannel(w.zps, nOut);
         int[] bias = bias(n, biasName, nOut, in.scale(), ws, beta);
         return new QOp.MatMul(n.name(), nodes, in, out, codes, w.type, k, nOut, wzp, ws, bias, alpha, gemm, lo, hi);
+    }
+
+    /** MatMul by a constant B of rank 3 or more ([..., K, N]): its slices, each transposed to [N][K]. */
+    private QOp.MatMul batchedMatMul(Node n, QTensor in, Weights w, QTensor out, int lo, int hi, List<String> nodes) {
+        int r = w.dims.length;
+        int k = Math.toIntExact(w.dims[r - 2]);
+        int nOut = Math.toIntExact(w.dims[r - 1]);
+        long[] is = in.shape();
+        if (is.length == 0 || is[is.length - 1] != k) {
+            throw new Unsupported("input shape " + Arrays.toString(is) + " does not end in K=" + k);
+        }
+        if (w.axis >= 0 && w.axis != r - 1 && !(w.axis == 1 && w.scales.length == nOut)) {
+            throw new Unsupported("per-axis weight quantization along axis " + w.axis + " (needs the output axis " + (r - 1) + ")");
+        }
+        int[][] sl = batchSlices(n, is, w.dims, out.shape());
+        int bSlices = w.codes.length / (k * nOut);
+        int[] codes = new int[w.codes.length];
+        for (int s = 0; s < bSlices; s++) {
+            int base = s * k * nOut;
+            for (int j = 0; j < nOut; j++) {
+                for (int i = 0; i < k; i++) {
+                    codes[base + j * k + i] = w.codes[base + i * nOut + j];
+                }
+            }
+        }
+        float[] ws = perChannel(w.scales, nOut, "weight scale");
+        int[] wzp = perChannel(w.zps, nOut);
+        return new QOp.MatMul(n.name(), nodes, in, out, codes, w.type, k, nOut, wzp, ws, new int[nOut], 1f, false, lo, hi,
+                null, sl[0], sl[1]);
     }
 
     private QOp.MaxPool maxPool(Node n, QTensor in, QTensor out, List<String> nodes) {

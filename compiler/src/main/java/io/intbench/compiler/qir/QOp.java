@@ -44,16 +44,40 @@ public sealed interface QOp {
     }
 
     /**
-     * Matrix multiply with constant weights: {@code in} is [..., K] (leading dims flattened to M),
-     * {@code weights} in [N][K] order. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm}
-     * selects ORT's QGemm scale order.
+     * Matrix multiply: {@code in} is [..., K] (leading dims flattened to M), {@code weights} in [N][K]
+     * order. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm} selects ORT's QGemm scale order.
+     *
+     * <p>Batched (numpy matmul semantics): the output is {@code sliceA.length} slices of [M][N]; slice
+     * {@code s} multiplies A's slice {@code sliceA[s]} ([M][K], A viewed as [batchA][M][K]) by B's slice
+     * {@code sliceB[s]}, broadcast batch dimensions repeating an index. B is either constant ({@code
+     * weights} holds its slices one after another, each [N][K]) or, when {@code b} is not null, an
+     * activation stored as [batchB][N][K] whose codes and zero point the array reads at run time
+     * ({@code wZp} and {@code wScale} then repeat B's per-tensor parameters and {@code weights} is empty).
      */
     record MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
-                  int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi)
-            implements QOp {
-        public List<QTensor> inputs() { return List.of(in); }
+                  int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi,
+                  QTensor b, int[] sliceA, int[] sliceB) implements QOp {
+        /** An unbatched matrix multiply by constant weights. */
+        public MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
+                      int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi) {
+            this(name, nodes, in, out, weights, wType, k, n, wZp, wScale, bias, alpha, gemm, clampLo, clampHi, null,
+                    new int[] {0}, new int[] {0});
+        }
+
+        public List<QTensor> inputs() { return b == null ? List.of(in) : List.of(in, b); }
 
         public String kind() { return gemm ? "QGemm" : "QLinearMatMul"; }
+
+        /** Number of [M][N] output slices. */
+        public int slices() { return sliceA.length; }
+
+        /** Rows M of one slice. */
+        public int rows() { return Math.toIntExact(out.elements() / ((long) n * slices())); }
+
+        /** Number of B slices (constant or activation). */
+        public int bSlices() {
+            return Math.toIntExact((b == null ? weights.length : b.elements()) / ((long) n * k));
+        }
     }
 
     /**
@@ -143,6 +167,32 @@ public sealed interface QOp {
         public List<QTensor> inputs() { return List.of(in); }
 
         public String kind() { return op; }
+    }
+
+    /**
+     * Pad in constant mode: {@code out} is {@code in} shifted by {@code begin} elements along each axis
+     * (negative crops), with {@code padCode} (a code of the output's type) everywhere else. Exact on
+     * codes; requantized through a table when input and output parameters differ.
+     */
+    record Pad(String name, List<String> nodes, QTensor in, QTensor out, int[] begin, int padCode) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "Pad"; }
+    }
+
+    /**
+     * Bilinear Resize as ONNX Runtime computes it, NCHW ({@code channels} 1) or NHWC ({@code channels}
+     * innermost): {@code yTab} holds per output row the pixel offsets of its two input rows and the float32 bits of their weights, {@code xTab} per output column the two
+     * input columns and their weights' bits (see {@link io.intbench.isa.Descriptor.ResizeDesc}). On the
+     * codes themselves when {@code onCodes} (a Resize of the 8-bit tensor, input and output sharing their
+     * parameters), else on dequantized values, quantized with the output's parameters (QDQ form: ORT keeps
+     * {@code DQ -> Resize -> Q} in float).
+     */
+    record ResizeLinear(String name, List<String> nodes, QTensor in, QTensor out, int planes, int inH, int inW,
+                        int channels, int outH, int outW, int[] yTab, int[] xTab, boolean onCodes) implements QOp {
+        public List<QTensor> inputs() { return List.of(in); }
+
+        public String kind() { return "Resize(linear)"; }
     }
 
     /** Average pooling as ORT's QLinearAveragePool (2-D, NCHW). */

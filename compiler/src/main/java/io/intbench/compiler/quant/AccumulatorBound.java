@@ -77,8 +77,32 @@ public final class AccumulatorBound {
 
     /** Per output column {@code n}: {@code |bias[n]| + max|x − zx| · Σ_k |w[n][k] − zw[n]|}. */
     public static long[] channelBounds(QOp.MatMul matMul) {
-        return bounds(matMul.name(), matMul.in(), matMul.weights(), matMul.n(), matMul.k(), matMul.wZp(),
-                matMul.bias());
+        int n = matMul.n();
+        if (matMul.b() != null) {
+            // B computed at run time: any code may come, so |b − zb| is bounded by B's type and zero point
+            long perTerm = saturatingMultiply(maxInputMagnitude(matMul.in()), maxInputMagnitude(matMul.b()));
+            long sum = saturatingMultiply(matMul.k(), perTerm);
+            long[] out = new long[n];
+            for (int c = 0; c < n; c++) {
+                out[c] = saturatingAdd(Math.abs((long) matMul.bias()[c]), sum);
+            }
+            return out;
+        }
+        long slice = (long) n * matMul.k();
+        int slices = slice == 0 ? 1 : Math.max(1, Math.toIntExact(matMul.weights().length / slice));
+        if (slices == 1) {
+            return bounds(matMul.name(), matMul.in(), matMul.weights(), n, matMul.k(), matMul.wZp(), matMul.bias());
+        }
+        // batched constant B: the worst slice per output column
+        long[] out = new long[n];
+        for (int s = 0; s < slices; s++) {
+            int[] w = java.util.Arrays.copyOfRange(matMul.weights(), Math.toIntExact(s * slice), Math.toIntExact((s + 1) * slice));
+            long[] b = bounds(matMul.name(), matMul.in(), w, n, matMul.k(), matMul.wZp(), matMul.bias());
+            for (int c = 0; c < n; c++) {
+                out[c] = Math.max(out[c], b[c]);
+            }
+        }
+        return out;
     }
 
     /** {@code max(zx − qmin, qmax − zx)}: the largest {@code |x − zx|} an input code can give. */
