@@ -181,25 +181,55 @@ public final class Timing {
         return new Result(total, slots, layers, new SimReport.Counters(arrayBusy, vectorBusy, dmaBusy, dmaWait, tokenWait));
     }
 
-    /** The shared DRAM port: a list of busy intervals; a transfer takes the first gap that fits. */
+    /**
+     * A resource used by one transfer at a time (the shared DRAM port): its busy intervals, sorted and
+     * disjoint; a use takes the first gap at or after its earliest start that fits it.
+     */
     static final class DramPort {
         private final List<long[]> busy = new ArrayList<>();
 
         long reserve(long earliest, long length) {
+            long t = firstFit(earliest, length);
+            busy.add(insertionPoint(t), new long[] {t, t + length});
+            return t;
+        }
+
+        /** The earliest start at or after {@code earliest} where {@code length} cycles are free. */
+        long firstFit(long earliest, long length) {
             long t = earliest;
-            int at = 0;
-            for (; at < busy.size(); at++) {
-                long[] iv = busy.get(at);
-                if (iv[1] <= t) {
-                    continue;
+            // the first interval ending after t (ends are sorted since the intervals are disjoint and sorted)
+            int lo = 0;
+            int hi = busy.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (busy.get(mid)[1] <= t) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
+            }
+            for (int at = lo; at < busy.size(); at++) {
+                long[] iv = busy.get(at);
                 if (iv[0] >= t + length) {
                     break;
                 }
                 t = Math.max(t, iv[1]);
             }
-            busy.add(at, new long[] {t, t + length});
             return t;
+        }
+
+        private int insertionPoint(long start) {
+            int lo = 0;
+            int hi = busy.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (busy.get(mid)[0] < start) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
         }
     }
 }

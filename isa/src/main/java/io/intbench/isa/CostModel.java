@@ -1,0 +1,116 @@
+package io.intbench.isa;
+
+/**
+ * The closed-form costs of the hardware's units, shared by the simulator's timing model (which charges
+ * them per instruction, in {@code io.intbench.sim.Costs}) and the compiler's tiler (which compares
+ * tilings with them). Integer arithmetic only.
+ *
+ * <ul>
+ * <li>DMA: {@code dram.latencyCycles + ceil(bytes / dram.bytesPerCycle)}.
+ * <li>Array: SCALE-Sim's analytical runtime of one fold, {@code 2*r + c + T - 2} cycles (Samajdar et
+ *     al., "SCALE-Sim", arXiv:1811.02883, section III), where T is the number of streamed vectors (M
+ *     output pixels for WS, K reduction steps for OS) and {@code r x c} the part of the array the fold
+ *     occupies. SCALE-Sim charges the whole array; here a fold that maps only {@code r <= rows} rows
+ *     and {@code c <= cols} columns (the last fold of a dimension, or every fold of a small layer)
+ *     fills, skews and drains only that sub-array, as if the unused PEs were bypassed. Without it a
+ *     larger array is slower on small folds (a depthwise 3x3 group, K = 9, would fill and drain all 128
+ *     rows of a 128x128 array); with it the cycles never grow with the array.
+ * <li>Vector unit: {@code ceil(work / lanes)} cycles plus a {@value #VECTOR_PIPELINE}-cycle pipeline
+ *     depth, the work being {@link #vectorWork} for the outputs computed.
+ * </ul>
+ */
+public final class CostModel {
+    /** Pipeline depth of the vector unit (cycles from issue to first result). */
+    public static final int VECTOR_PIPELINE = 4;
+    /**
+     * Vector operations charged per output for the emulated float32 steps that finish an AVGPOOL or
+     * SOFTMAX output (a divide, a multiply or add, a rounding): an assumed cost of the integer
+     * sequences, not a measurement.
+     */
+    public static final int SOFTFLOAT_OPS_PER_OUTPUT = 4;
+
+    private CostModel() { }
+
+    public static long dmaCycles(long bytes, HardwareConfig cfg) {
+        return cfg.dram().latencyCycles() + ceil(bytes, cfg.dram().bytesPerCycle());
+    }
+
+    /**
+     * Cycles of an M x K x N matrix multiply on the array: WS folds K over rows and N over cols and
+     * streams M; OS folds M over rows and N over cols and streams K. Summed over the folds,
+     * {@code sum (2*r + c + T - 2)} is {@code rf*nf*(T - 2) + 2*R*nf + N*rf}, R the dimension folded over
+     * rows (rf folds), nf the folds of N over cols.
+     */
+    public static long arrayCycles(long m, long k, long n, HardwareConfig cfg) {
+        long rows = cfg.array().rows();
+        long cols = cfg.array().cols();
+        boolean ws = !"OS".equalsIgnoreCase(String.valueOf(cfg.array().dataflow()));
+        long overRows = ws ? k : m;
+        long rf = ceil(overRows, rows);
+        long nf = ceil(n, cols);
+        long streamed = ws ? m : k;
+        return rf * nf * (streamed - 2) + 2 * overRows * nf + n * rf;
+    }
+
+    /**
+     * Cycles of {@code outputs} outputs of a vector-unit layer (for GAVGPOOL, channels, each summed over
+     * {@code pixels} pixels, then requantized one lane-wide step per {@code lanes} channels).
+     */
+    public static long vectorCycles(Descriptor d, long outputs, long pixels, HardwareConfig cfg) {
+        long lanes = cfg.vector().lanes();
+        return ceil(vectorWork(d, outputs, pixels), lanes) + VECTOR_PIPELINE
+                + (d instanceof Descriptor.GapDesc ? ceil(outputs, lanes) : 0);
+    }
+
+    /**
+     * Vector operations for {@code outputs} outputs: one per element for ELTWISE, LUT and GATHER; one per
+     * window element for MAXPOOL; for AVGPOOL one emulated float32 add per window element plus the
+     * finalising sequence ({@link #SOFTFLOAT_OPS_PER_OUTPUT}); for SOFTMAX max, sum and divide passes plus
+     * that sequence per element; for GAVGPOOL ({@code outputs} channels) one add per pixel summed.
+     */
+    public static long vectorWork(Descriptor d, long outputs, long pixels) {
+        if (d instanceof Descriptor.PoolDesc pd) {
+            return outputs * pd.kH() * pd.kW();
+        }
+        if (d instanceof Descriptor.AvgPoolDesc a) {
+            return outputs * a.kH() * a.kW() + outputs * SOFTFLOAT_OPS_PER_OUTPUT;
+        }
+        if (d instanceof Descriptor.SoftmaxDesc) {
+            return 3 * outputs + outputs * SOFTFLOAT_OPS_PER_OUTPUT;
+        }
+        if (d instanceof Descriptor.GapDesc) {
+            return outputs * pixels;
+        }
+        return outputs;
+    }
+
+    /** Outputs of a whole vector-unit layer as {@link #vectorWork} and VTILE count them (channels for GAVGPOOL). */
+    public static long vectorOutputs(Descriptor d) {
+        if (d instanceof Descriptor.EltwiseDesc e) {
+            return e.elements();
+        }
+        if (d instanceof Descriptor.LutDesc l) {
+            return l.n();
+        }
+        if (d instanceof Descriptor.GatherDesc g) {
+            return g.elements();
+        }
+        if (d instanceof Descriptor.PoolDesc pd) {
+            return (long) pd.batch() * pd.c() * pd.outH() * pd.outW();
+        }
+        if (d instanceof Descriptor.AvgPoolDesc a) {
+            return (long) a.batch() * a.c() * a.outH() * a.outW();
+        }
+        if (d instanceof Descriptor.SoftmaxDesc sm) {
+            return (long) sm.rows() * sm.d();
+        }
+        if (d instanceof Descriptor.GapDesc g) {
+            return (long) g.batch() * g.c();
+        }
+        throw new IllegalArgumentException("not a vector-unit descriptor: " + Descriptor.Kind.of(d));
+    }
+
+    static long ceil(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}
