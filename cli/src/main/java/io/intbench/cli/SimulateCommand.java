@@ -166,7 +166,8 @@ final class SimulateCommand implements Callable<Integer> {
             e.put("dur", s.end() - s.start());
             e.put("pid", 1);
             e.put("tid", ins.op().unit().ordinal());
-            e.put("args", Map.of("pc", pc, "tokenWaitCycles", s.tokenWait(), "portWaitCycles", s.portWait()));
+            e.put("args", Map.of("pc", pc, "tokenWaitCycles", s.tokenWait(), "portWaitCycles", s.portWait(),
+                    "bankWaitCycles", s.bankWait()));
             events.add(e);
             if ((ins.op() == io.intbench.isa.Opcode.LOAD || ins.op() == io.intbench.isa.Opcode.STORE) && s.end() > s.start()) {
                 long rate = Math.min(cfg.dram().bytesPerCycle(), Math.max(1, ins.operand(1) / (s.end() - s.start())));
