@@ -53,6 +53,26 @@ public final class CostModel {
     }
 
     /**
+     * Cycles of {@code groups} groups of a grouped convolution, each an M x K x N matrix multiply. When a
+     * group needs at most half the array's rows and columns, several groups share one fold on disjoint
+     * rows and columns (block-diagonal weights, the other PEs hold zeros): {@code g = min(rows / K, cols /
+     * N)} groups per fold for WS ({@code rows / M} for OS), so a depthwise 3x3 layer (K = 9, N = 1) runs
+     * 14 channels per fold on a 128x128 array instead of one. Otherwise the groups run one after another.
+     */
+    public static long groupedCycles(long m, long k, long n, long groups, HardwareConfig cfg) {
+        boolean ws = !"OS".equalsIgnoreCase(String.valueOf(cfg.array().dataflow()));
+        long overRows = ws ? k : m;
+        long perFold = Math.max(1, Math.min(cfg.array().rows() / overRows, cfg.array().cols() / n));
+        long full = groups / perFold;
+        long rest = groups % perFold;
+        long cycles = full * (ws ? arrayCycles(m, perFold * k, perFold * n, cfg) : arrayCycles(perFold * m, k, perFold * n, cfg));
+        if (rest > 0) {
+            cycles += ws ? arrayCycles(m, rest * k, rest * n, cfg) : arrayCycles(rest * m, k, rest * n, cfg);
+        }
+        return cycles;
+    }
+
+    /**
      * Cycles of {@code outputs} outputs of a vector-unit layer (for GAVGPOOL, channels, each summed over
      * {@code pixels} pixels, then requantized one lane-wide step per {@code lanes} channels).
      */

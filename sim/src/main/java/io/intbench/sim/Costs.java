@@ -14,7 +14,7 @@ import io.intbench.isa.Program;
  * Latency of each instruction on a hardware config, used by both the full and the timing-only
  * simulation: the closed forms of {@link CostModel} (DMA latency plus bytes over bandwidth; SCALE-Sim's
  * fold runtime on the sub-array each fold occupies; vector lanes) applied to the instruction's operands
- * and descriptor. Convolutions with groups run one group after another.
+ * and descriptor. Small groups of a grouped convolution share folds ({@link CostModel#groupedCycles}).
  */
 public final class Costs {
     /** Pipeline depth of the vector unit: {@link CostModel#VECTOR_PIPELINE}. */
@@ -49,7 +49,7 @@ public final class Costs {
      * Array cycles of one tile of {@code channels} output channels by {@code pixels} output pixels per image of a
      * CONV/MATMUL descriptor: the fold formula on the tile's own M x K x N, so each tile pays its own
      * fill and drain and the tiles of a layer together cost at least the untiled layer. A grouped
-     * convolution's tile holds whole groups, run one after another.
+     * convolution's tile holds whole groups ({@link CostModel#groupedCycles}).
      */
     public static long tile(Descriptor d, long channels, long pixels, HardwareConfig cfg) {
         if (d instanceof ConvDesc c) {
@@ -59,7 +59,7 @@ public final class Costs {
                 return array(m, k, channels, cfg);
             }
             long perGroup = c.outC() / c.groups();
-            return ceil(channels, perGroup) * array(m, k, perGroup, cfg);
+            return CostModel.groupedCycles(m, k, perGroup, ceil(channels, perGroup), cfg);
         }
         MatMulDesc mm = (MatMulDesc) d;
         return array(pixels, mm.k(), channels, cfg);
@@ -75,7 +75,7 @@ public final class Costs {
                 long k = (long) (d.inC() / d.groups()) * d.kH() * d.kW();
                 long n = d.outC() / d.groups();
                 long m = (long) d.batch() * d.outH() * d.outW();
-                yield d.groups() * array(m, k, n, cfg);
+                yield d.groups() == 1 ? array(m, k, n, cfg) : CostModel.groupedCycles(m, k, n, d.groups(), cfg);
             }
             case MATMUL -> {
                 MatMulDesc d = (MatMulDesc) p.descriptors().get(i.desc());

@@ -173,4 +173,35 @@ class ClosedFormTest {
         }
         assertTrue(lastShare > 0.6, "at 1 B/cycle the layer is memory-bound: " + lastShare);
     }
+
+    @Test
+    void depthwiseGroupsShareAFoldOnALargeArray() {
+        // 12 depthwise 3x3 groups (K = 9, N = 1) on a 32x32 array: floor(32 / 9) = 3 groups per fold on
+        // disjoint rows and columns, so each tile of g groups costs its folds of 3 (and the rest)
+        HardwareConfig cfg = BASE.withOverrides(List.of("array.rows=32", "array.cols=32", "dram.bytesPerCycle=4096",
+                "dram.latencyCycles=0"));
+        QdqModelBuilder b = QdqModelBuilder.create(5);
+        QdqModelBuilder.Act x = b.input("x", 0.02f, 128, 1, 12, 20, 20);
+        b.output(b.conv(x, ConvSpec.of(12, 3, 3).group(12).pads(1, 1, 1, 1)), "y");
+        Program p = Compiler.compile(b.build(), "dw", cfg, Compiler.Options.defaults()).program();
+        long packed = 0;
+        long oneByOne = 0;
+        int tiles = 0;
+        for (Instruction i : p.code()) {
+            if (i.op() == Opcode.TILE) {
+                tiles++;
+                for (long g0 = 0; g0 < i.operand(0); g0 += 3) {
+                    long g = Math.min(3, i.operand(0) - g0);
+                    packed += folds(i.operand(1), 9 * g, g, 32, 32);
+                }
+                oneByOne += i.operand(0) * folds(i.operand(1), 9, 1, 32, 32);
+            }
+        }
+        long untiled = 4 * folds(400, 27, 3, 32, 32);
+        SimReport rep = Simulator.timingOnly(p, cfg);
+        long compute = tiles == 0 ? untiled : packed;
+        assertEquals(compute, rep.layers().get(0).computeBoundCycles());
+        assertTrue(tiles == 0 || 2 * packed < oneByOne, "packing 3 groups per fold more than halves the array time: "
+                + packed + " vs " + oneByOne);
+    }
 }

@@ -171,7 +171,7 @@ final class Tiler {
             for (int[] rn : parts(g.outH(), tr)) {
                 for (int[] wn : parts(g.outW(), tw)) {
                     long m = (long) g.batch() * rn[0] * wn[0];
-                    long c = g.grouped() ? (long) (cn[0] / g.unit()) * CostModel.arrayCycles(m, g.wPerChannel(), g.unit(), cfg)
+                    long c = g.grouped() ? CostModel.groupedCycles(m, g.wPerChannel(), g.unit(), cn[0] / g.unit(), cfg)
                             : CostModel.arrayCycles(m, g.wPerChannel(), cn[0], cfg);
                     total += c * cn[1] * rn[1] * wn[1];
                 }
