@@ -499,7 +499,7 @@ public final class Lowering {
                         addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()))));
                 return;
             }
-        } else if (e.opcode().unit() == io.intbench.isa.Unit.VECTOR && !e.actInputs().isEmpty()) {
+        } else if (e.opcode().unit() == io.intbench.isa.Unit.VECTOR && !e.actInputs().isEmpty() && Tiler.tiles(d)) {
             List<Instruction> functional = new ArrayList<>();
             List<Tiler.VectorOp> ops = vectorOps(e, functional);
             Tiler.Plan plan = Tiler.vector(op.name(), ops, cfg);

@@ -298,6 +298,16 @@ final class Tiler {
      * A layer's lookup tables and other constants are loaded once ahead of its tiles into the vector
      * unit's table memory, not the scratchpad. A layer no tiling fits is refused, naming it and the sizes.
      */
+    /**
+     * True for the vector-unit descriptors this tiler splits; a layer of another kind (an op added
+     * without a tiling rule here) keeps its untiled instruction sequence.
+     */
+    static boolean tiles(Descriptor d) {
+        return d instanceof Descriptor.EltwiseDesc || d instanceof Descriptor.LutDesc || d instanceof Descriptor.GatherDesc
+                || d instanceof Descriptor.PoolDesc || d instanceof Descriptor.AvgPoolDesc || d instanceof Descriptor.GapDesc
+                || d instanceof Descriptor.SoftmaxDesc;
+    }
+
     static Plan vector(String layer, List<VectorOp> ops, HardwareConfig cfg) {
         long spad = cfg.scratchpad().bytes();
         List<Tile> tiles = new ArrayList<>();
