@@ -125,9 +125,52 @@ final class SimulateCommand implements Callable<Integer> {
 
     /**
      * Chrome Trace Event JSON (opens in Perfetto and chrome://tracing): one track per unit (LOAD DMA,
-     * ARRAY, VECTOR, STORE DMA, CONTROL), one slice per instruction named after its layer, and a
-     * counter track of DRAM bandwidth in use (bytes per cycle). 1 µs in the viewer = 1 cycle.
+     * ARRAY, VECTOR, STORE DMA, CONTROL), one slice per instruction named after its layer, and counter
+     * tracks of DRAM bandwidth in use (bytes per cycle) and of scratchpad occupancy (bytes, see
+     * {@link #scratchpadOccupancy}). 1 µs in the viewer = 1 cycle.
      */
+    /**
+     * Changes of the scratchpad's occupied bytes over time: a LOAD's bytes from its start until the end of
+     * the array or vector instruction it feeds (the next one in program order, which consumes them; a
+     * layer's constants loaded ahead are counted until its first tile ends), an output tile's bytes from
+     * the start of the instruction that writes it until its STORE ends.
+     */
+    static java.util.TreeMap<Long, Long> scratchpadOccupancy(Program p, Timing.Result t) {
+        java.util.TreeMap<Long, Long> delta = new java.util.TreeMap<>();
+        int n = p.code().size();
+        int prevWork = -1;
+        int[] prev = new int[n];
+        for (int pc = 0; pc < n; pc++) {
+            if (isWork(p, t, pc)) {
+                prevWork = pc;
+            }
+            prev[pc] = prevWork;
+        }
+        int nextWork = -1;
+        for (int pc = n - 1; pc >= 0; pc--) {
+            Timing.Slot s = t.slots()[pc];
+            io.intbench.isa.Instruction ins = p.code().get(pc);
+            if (isWork(p, t, pc)) {
+                nextWork = pc;
+            } else if (s != null && ins.op() == io.intbench.isa.Opcode.LOAD) {
+                long until = nextWork >= 0 ? Math.max(s.end(), t.slots()[nextWork].end()) : s.end();
+                delta.merge(s.start(), ins.operand(1), Long::sum);
+                delta.merge(until, -ins.operand(1), Long::sum);
+            } else if (s != null && ins.op() == io.intbench.isa.Opcode.STORE) {
+                long from = prev[pc] >= 0 ? Math.min(s.start(), t.slots()[prev[pc]].start()) : s.start();
+                delta.merge(from, ins.operand(1), Long::sum);
+                delta.merge(s.end(), -ins.operand(1), Long::sum);
+            }
+        }
+        return delta;
+    }
+
+    private static boolean isWork(Program p, Timing.Result t, int pc) {
+        Timing.Slot s = t.slots()[pc];
+        io.intbench.isa.Unit u = p.code().get(pc).op().unit();
+        return s != null && s.end() > s.start() && (u == io.intbench.isa.Unit.ARRAY || u == io.intbench.isa.Unit.VECTOR);
+    }
+
     static Map<String, Object> trace(Program p, HardwareConfig cfg) {
         Timing.Result t = Timing.run(p, cfg);
         List<Map<String, Object>> events = new ArrayList<>();
@@ -151,7 +194,8 @@ final class SimulateCommand implements Callable<Integer> {
             e.put("dur", s.end() - s.start());
             e.put("pid", 1);
             e.put("tid", ins.op().unit().ordinal());
-            e.put("args", Map.of("pc", pc, "tokenWaitCycles", s.tokenWait(), "portWaitCycles", s.portWait()));
+            e.put("args", Map.of("pc", pc, "tokenWaitCycles", s.tokenWait(), "portWaitCycles", s.portWait(),
+                    "bankWaitCycles", s.bankWait()));
             events.add(e);
             if ((ins.op() == io.intbench.isa.Opcode.LOAD || ins.op() == io.intbench.isa.Opcode.STORE) && s.end() > s.start()) {
                 long rate = Math.min(cfg.dram().bytesPerCycle(), Math.max(1, ins.operand(1) / (s.end() - s.start())));
@@ -163,6 +207,11 @@ final class SimulateCommand implements Callable<Integer> {
         for (Map.Entry<Long, Long> b : bw.entrySet()) {
             level += b.getValue();
             events.add(Map.of("name", "DRAM bytes/cycle", "ph", "C", "ts", b.getKey(), "pid", 1, "args", Map.of("bytesPerCycle", level)));
+        }
+        long occupied = 0;
+        for (Map.Entry<Long, Long> b : scratchpadOccupancy(p, t).entrySet()) {
+            occupied += b.getValue();
+            events.add(Map.of("name", "scratchpad bytes", "ph", "C", "ts", b.getKey(), "pid", 1, "args", Map.of("bytes", occupied)));
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("traceEvents", events);

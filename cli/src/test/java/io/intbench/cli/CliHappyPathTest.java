@@ -157,10 +157,19 @@ class CliHappyPathTest {
         JsonNode events = t.get("traceEvents");
         assertTrue(events.isArray() && events.size() > 0, "trace has events");
         java.util.Set<String> tracks = new java.util.HashSet<>();
+        java.util.Set<String> counters = new java.util.HashSet<>();
+        long lastOccupancy = -1;
         int slices = 0;
         for (JsonNode e : events) {
             String ph = e.get("ph").asText();
             assertTrue(Set.of("X", "M", "C").contains(ph), "complete, metadata and counter events only: " + e);
+            if (ph.equals("C")) {
+                counters.add(e.get("name").asText());
+                if (e.get("name").asText().equals("scratchpad bytes")) {
+                    lastOccupancy = e.get("args").get("bytes").asLong();
+                    assertTrue(lastOccupancy >= 0, e::toString);
+                }
+            }
             if (ph.equals("X")) {
                 slices++;
                 assertTrue(e.get("ts").isIntegralNumber() && e.get("dur").asLong() >= 0, e::toString);
@@ -171,6 +180,8 @@ class CliHappyPathTest {
         }
         assertEquals(ProgramFile.read(program).code().size(), slices, "one slice per instruction");
         assertTrue(tracks.containsAll(Set.of("LOAD", "ARRAY", "VECTOR", "STORE")), "one track per unit: " + tracks);
+        assertEquals(Set.of("DRAM bytes/cycle", "scratchpad bytes"), counters);
+        assertEquals(0, lastOccupancy, "every byte loaded or written on chip is released by the end");
     }
 
     @Test

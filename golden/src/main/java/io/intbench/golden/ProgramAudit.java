@@ -137,7 +137,7 @@ public final class ProgramAudit {
         }
         for (int pc = 0; pc < p.code().size(); pc++) {
             Instruction i = p.code().get(pc);
-            if (!i.op().usesDescriptor() || i.op() == Opcode.TILE) {
+            if (!i.op().usesDescriptor() || i.op() == Opcode.TILE || i.op() == Opcode.VTILE) {
                 continue;                                  // LOAD/STORE/NOP/HALT move or wait; layers compute
             }
             if (i.desc() >= p.descriptors().size()) {
@@ -206,7 +206,7 @@ public final class ProgramAudit {
         return switch (op) {
             case NOP, HALT -> true;             // no data
             case LOAD, STORE -> true;           // byte copies between DRAM and the scratchpad
-            case TILE -> true;                  // timing only, no data
+            case TILE, VTILE -> true;           // timing only, no data
             case CONV, MATMUL -> true;          // int8 x int8 -> int32 accumulation, integer requantization (Requant)
             case ELTWISE, LUT -> true;          // byte-indexed lookups in compile-time integer tables
             case MAXPOOL -> true;               // comparisons of integer codes

@@ -37,6 +37,14 @@ public enum Opcode {
      * charged nothing of its own.
      */
     TILE(0x12, Unit.ARRAY, true, "channels", "pixels", ""),
+    /**
+     * One tile of a vector-unit layer (ELTWISE, LUT, MAXPOOL, AVGPOOL, GAVGPOOL, SOFTMAX, GATHER) that the
+     * compiler split to fit the scratchpad: the vector work of {@code a} outputs of the descriptor's layer
+     * (for GAVGPOOL, {@code a} channels over a chunk of {@code b} pixels each). Like TILE it has no
+     * functional effect; the layer's own instruction, issued after its tiles, computes the whole layer
+     * and is charged nothing.
+     */
+    VTILE(0x13, Unit.VECTOR, true, "outputs", "pixels", ""),
     /** Elementwise binary op with broadcasting through a 256x256 table: {@code c[i] = T[a[i]][b[j]]}. */
     ELTWISE(0x20, Unit.VECTOR, true, "inA", "inB", "out"),
     /** Max pooling on the integer codes. */

@@ -33,7 +33,7 @@ import java.util.zip.CRC32;
  */
 public final class ProgramFile {
     public static final byte[] MAGIC = {'I', 'B', 'C', '1'};
-    public static final int VERSION = 3;  // 2: the TILE opcode; 3: CONV negRequant (fused LeakyRelu)
+    public static final int VERSION = 3;  // 2: the TILE opcode; 3: CONV negRequant (fused LeakyRelu), VTILE, RESIZE
 
     private ProgramFile() { }
 

@@ -36,7 +36,7 @@ public final class Executor {
         Instruction i = p.code().get(pc);
         try {
             switch (i.op()) {
-                case NOP, LOAD, STORE, TILE -> { }
+                case NOP, LOAD, STORE, TILE, VTILE -> { }
                 case HALT -> {
                     return false;
                 }

@@ -23,7 +23,7 @@ public record SimReport(String model, String config, String requant, Totals tota
 
     /** Unit counters, named as Gemmini names its performance counters. */
     public record Counters(long EXEC_ARRAY_BUSY_CYCLES, long EXEC_VECTOR_BUSY_CYCLES, long DMA_BUSY_CYCLES,
-                           long DMA_PORT_WAIT_CYCLES, long EXEC_TOKEN_WAIT_CYCLES) { }
+                           long DMA_PORT_WAIT_CYCLES, long EXEC_TOKEN_WAIT_CYCLES, long SPAD_BANK_CONFLICT_CYCLES) { }
 
     /** The per-layer table as CSV (RFC 4180 quoting), one header row. */
     public String csv() {

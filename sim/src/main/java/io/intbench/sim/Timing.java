@@ -17,15 +17,29 @@ import java.util.List;
  * exec->store, store->exec). DMA instructions of both the load and the store queue share one DRAM
  * port. Each instruction's latency comes from {@link Costs}.
  *
- * <p>Counters are named by unit and state, after Gemmini's: {@code LOAD_DMA_WAIT_CYCLES} (a DMA
+ * <p>Scratchpad banks (a stated approximation): the scratchpad's banks are split between the two
+ * double-buffer slots, half each (with one bank, both slots share it). The tiles of the program take
+ * the slots in turn (tile {@code k}, counting every TILE, VTILE and untiled layer instruction of the
+ * program in order, works in slot {@code k % 2}); a LOAD fills the slot of the tile it feeds (the next
+ * one in program order: a layer's constants loaded ahead go to its first tile's slot), a STORE drains
+ * the slot of the tile before it. A bank serves one unit at a time: an instruction that needs its
+ * slot's banks while another unit holds them waits for them (first come in the model's issue order,
+ * first served), and the wait is counted as {@code SPAD_BANK_CONFLICT_CYCLES}. Double buffering never
+ * conflicts with two or more banks (a tile's loads go to the other slot than the compute they overlap);
+ * what does is a layer's constants loaded ahead into a slot the previous layer is still computing in,
+ * and, with one bank, every overlap of a transfer with compute. Concurrent DMAs never meet at a bank:
+ * the single DRAM port serialises them.
+ *
+ * <p>Counters are named by unit and state, after Gemmini's: {@code DMA_PORT_WAIT_CYCLES} (a DMA
  * waiting for the shared port), {@code EXEC_TOKEN_WAIT_CYCLES} (execute waiting for a load or a
- * store), {@code EXEC_ARRAY_BUSY_CYCLES}, {@code EXEC_VECTOR_BUSY_CYCLES}, {@code DMA_BUSY_CYCLES}.
+ * store), {@code SPAD_BANK_CONFLICT_CYCLES} (any unit waiting for a scratchpad bank),
+ * {@code EXEC_ARRAY_BUSY_CYCLES}, {@code EXEC_VECTOR_BUSY_CYCLES}, {@code DMA_BUSY_CYCLES}.
  */
 public final class Timing {
     private Timing() { }
 
     /** When instruction {@code pc} started and ended. */
-    public record Slot(long start, long end, long tokenWait, long portWait) { }
+    public record Slot(long start, long end, long tokenWait, long portWait, long bankWait) { }
 
     /** Everything the timing model measured. */
     public record Result(long totalCycles, Slot[] slots, List<SimReport.LayerStats> layers, SimReport.Counters counters) { }
@@ -49,7 +63,10 @@ public final class Timing {
         ArrayDeque<Long> s2e = new ArrayDeque<>();
         long[] queueFree = new long[3];
         Slot[] slots = new Slot[n];
-        DramPort port = new DramPort();
+        Intervals port = new Intervals();
+        int[] slotOf = spadSlots(code, latency);
+        boolean sharedBank = cfg.scratchpad().banks() < 2;
+        Intervals[] banks = sharedBank ? new Intervals[] {new Intervals()} : new Intervals[] {new Intervals(), new Intervals()};
         int remaining = queues.stream().mapToInt(ArrayDeque::size).sum();
         while (remaining > 0) {
             boolean progress = false;
@@ -72,11 +89,30 @@ public final class Timing {
                         ready = Math.max(ready, popNext.poll());
                     }
                     long start = ready;
+                    long portFree = ready;
+                    Intervals bank = slotOf[pc] < 0 ? null : banks[sharedBank ? 0 : slotOf[pc]];
                     if (Costs.isDma(ins)) {
-                        start = port.reserve(ready, latency[pc]);
+                        portFree = port.firstFit(ready, latency[pc]);
+                        start = portFree;
+                        // the earliest start where both the port and the slot's banks are free
+                        while (bank != null) {
+                            long b = bank.firstFit(start, latency[pc]);
+                            long pt = port.firstFit(b, latency[pc]);
+                            if (pt == b) {
+                                start = b;
+                                break;
+                            }
+                            start = pt;
+                        }
+                        port.reserve(start, latency[pc]);
+                    } else if (bank != null) {
+                        start = bank.firstFit(ready, latency[pc]);
+                    }
+                    if (bank != null && latency[pc] > 0) {
+                        bank.reserve(start, latency[pc]);
                     }
                     long end = start + latency[pc];
-                    slots[pc] = new Slot(start, end, ready - queueFree[q], start - ready);
+                    slots[pc] = new Slot(start, end, ready - queueFree[q], portFree - ready, start - portFree);
                     queueFree[q] = end;
                     if (ins.has(Instruction.PUSH_PREV)) {
                         (q == 1 ? e2l : s2e).add(end);
@@ -125,6 +161,7 @@ public final class Timing {
         long dmaBusy = 0;
         long dmaWait = 0;
         long tokenWait = 0;
+        long bankWait = 0;
         for (int pc = 0; pc < slots.length; pc++) {
             Slot s = slots[pc];
             if (s == null) {
@@ -146,6 +183,7 @@ public final class Timing {
             if (u.queue() == Unit.Queue.EXEC) {
                 tokenWait += s.tokenWait();
             }
+            bankWait += s.bankWait();
             int l = p.pcLayer()[pc];
             if (l < 0) {
                 continue;
@@ -178,28 +216,89 @@ public final class Timing {
             layers.add(new SimReport.LayerStats(layer.name(), layer.op(), layer.macs(), cycles, compute[l], memory[l],
                     stall[l], util, rd[l], wr[l]));
         }
-        return new Result(total, slots, layers, new SimReport.Counters(arrayBusy, vectorBusy, dmaBusy, dmaWait, tokenWait));
+        return new Result(total, slots, layers, new SimReport.Counters(arrayBusy, vectorBusy, dmaBusy, dmaWait, tokenWait,
+                bankWait));
     }
 
-    /** The shared DRAM port: a list of busy intervals; a transfer takes the first gap that fits. */
-    static final class DramPort {
+    /**
+     * The double-buffer slot (0 or 1) of each instruction's scratchpad accesses, -1 for none (NOP, HALT,
+     * a tiled layer's own instruction, which costs nothing): see the class comment.
+     */
+    static int[] spadSlots(List<Instruction> code, long[] latency) {
+        int n = code.size();
+        int[] slot = new int[n];
+        int k = -1;
+        for (int pc = 0; pc < n; pc++) {
+            Unit u = code.get(pc).op().unit();
+            boolean work = (u == Unit.ARRAY || u == Unit.VECTOR) && latency[pc] > 0;
+            if (work) {
+                k++;
+            }
+            slot[pc] = work || u == Unit.STORE ? Math.floorMod(k, 2) : -1;
+        }
+        // a LOAD feeds the next tile in program order
+        int next = Math.floorMod(k + 1, 2);
+        for (int pc = n - 1; pc >= 0; pc--) {
+            Unit u = code.get(pc).op().unit();
+            if ((u == Unit.ARRAY || u == Unit.VECTOR) && latency[pc] > 0) {
+                next = slot[pc];
+            } else if (u == Unit.LOAD) {
+                slot[pc] = next;
+            }
+        }
+        return slot;
+    }
+
+    /**
+     * A resource used by one unit at a time (the shared DRAM port, a group of scratchpad banks): its
+     * busy intervals, sorted and disjoint; a use takes the first gap at or after its earliest start that
+     * fits it.
+     */
+    static final class Intervals {
         private final List<long[]> busy = new ArrayList<>();
 
         long reserve(long earliest, long length) {
+            long t = firstFit(earliest, length);
+            busy.add(insertionPoint(t), new long[] {t, t + length});
+            return t;
+        }
+
+        /** The earliest start at or after {@code earliest} where {@code length} cycles are free. */
+        long firstFit(long earliest, long length) {
             long t = earliest;
-            int at = 0;
-            for (; at < busy.size(); at++) {
-                long[] iv = busy.get(at);
-                if (iv[1] <= t) {
-                    continue;
+            // the first interval ending after t (ends are sorted since the intervals are disjoint and sorted)
+            int lo = 0;
+            int hi = busy.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (busy.get(mid)[1] <= t) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
+            }
+            for (int at = lo; at < busy.size(); at++) {
+                long[] iv = busy.get(at);
                 if (iv[0] >= t + length) {
                     break;
                 }
                 t = Math.max(t, iv[1]);
             }
-            busy.add(at, new long[] {t, t + length});
             return t;
+        }
+
+        private int insertionPoint(long start) {
+            int lo = 0;
+            int hi = busy.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (busy.get(mid)[0] < start) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
         }
     }
 }

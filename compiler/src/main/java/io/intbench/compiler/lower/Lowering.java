@@ -601,8 +601,17 @@ public final class Lowering {
                 long wTotal = d instanceof Descriptor.ConvDesc c
                         ? (long) c.outC() * (c.inC() / c.groups()) * c.kH() * c.kW()
                         : (long) ((Descriptor.MatMulDesc) d).n() * ((Descriptor.MatMulDesc) d).k();
-                emitTiled(e, layer, last, plan.tiles(), wTotal,
-                        List.of(new int[] {addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out())}));
+                emitTiled(e, layer, last, plan.tiles(), wTotal, List.of(Instruction.withDesc(e.opcode(), 0, e.desc(),
+                        addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()))));
+                return;
+            }
+        } else if (e.opcode().unit() == io.intbench.isa.Unit.VECTOR && !e.actInputs().isEmpty() && Tiler.tiles(d)) {
+            List<Instruction> functional = new ArrayList<>();
+            List<Tiler.VectorOp> ops = vectorOps(e, functional);
+            Tiler.Plan plan = Tiler.vector(op.name(), ops, cfg);
+            if (!plan.note().isEmpty()) {
+                layers.add(new Program.Layer(op.name(), kind(op) + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
+                emitTiled(e, layer, last, plan.tiles(), 0, functional);
                 return;
             }
         }
@@ -657,22 +666,64 @@ public final class Lowering {
     }
 
     /**
-     * Emits a CONV/MATMUL layer split into tiles (see {@link Tiler}), double buffered. Per tile {@code t}
-     * of {@code T}: its loads (the first pops the scratchpad slot freed by tile {@code t-2}'s compute;
-     * tile 0's first activation load pops the previous layer's relay instead; the last pushes to
-     * execute), a TILE instruction (pops the load token, and for {@code t >= 2} the store token saying
-     * slot {@code t % 2}'s output was written back; pushes to store, and for {@code t + 2 < T} frees the
-     * slot for tile {@code t+2}'s loads), and a store of the output tile (pops the compute token; pushes
-     * to execute for tile {@code t+2}, or, for the last tile, the relay to the next layer). The layer's
-     * CONV/MATMUL instruction follows the tiles without tokens: it does the arithmetic of the whole
-     * layer at no cost of its own. Pushes and pops pair up in FIFO order on each of the four queues.
+     * The vector instructions of a vector-unit layer as the tiler sees them (operand addresses, output
+     * slice), and the same instructions without tokens in {@code functional}, in the order the untiled
+     * layer issues them.
      */
-    private void emitTiled(Emitted e, int layer, boolean last, List<Tiler.Tile> tiles, long wTotal, List<int[]> computes) {
+    private List<Tiler.VectorOp> vectorOps(Emitted e, List<Instruction> functional) {
+        QOp op = e.op();
+        int out = addrOf(op.out());
+        long outEnd = out + op.out().elements();
+        List<Tiler.VectorOp> ops = new ArrayList<>();
+        if (e.parts() != null) {
+            List<Part> parts = new ArrayList<>(e.parts());
+            parts.sort(java.util.Comparator.comparingLong(Part::outOffset).reversed());
+            for (Part p : parts) {
+                int in = Math.toIntExact(addrOf(p.in()) + p.inOffset());
+                int o = Math.toIntExact(out + p.outOffset());
+                ops.add(new Tiler.VectorOp(p.desc(), descs.get(p.desc()), new long[] {in}, p.in().elements(), o, outEnd));
+                functional.add(Instruction.withDesc(Opcode.GATHER, 0, p.desc(), in, 0, o));
+            }
+            return ops;
+        }
+        long[] ins;
+        int a;
+        int bOperand = 0;
+        if (e.opcode() == Opcode.ELTWISE) {
+            QTensor ta = op.inputs().get(0);
+            QTensor tb = op.inputs().get(1);
+            a = ta.constant() != null ? addr.get(ta.name()) : addrOf(ta);
+            bOperand = tb.constant() != null ? addr.get(tb.name()) : addrOf(tb);
+            ins = new long[] {ta.constant() != null ? -1 : a, tb.constant() != null ? -1 : bOperand};
+        } else {
+            a = addrOf(e.actInputs().get(0));
+            ins = new long[] {a};
+        }
+        ops.add(new Tiler.VectorOp(e.desc(), descs.get(e.desc()), ins, e.actInputs().get(0).elements(), out, outEnd));
+        functional.add(Instruction.withDesc(e.opcode(), 0, e.desc(), a, bOperand, out));
+        return ops;
+    }
+
+    /**
+     * Emits a layer split into tiles (see {@link Tiler}), double buffered. The layer's constants beyond
+     * its first {@code tiledConstBytes} (a CONV/MATMUL's weights, which its tiles load themselves) are
+     * loaded once ahead of the tiles. Per tile {@code t} of {@code T}: its loads (the first pops the
+     * scratchpad slot freed by tile {@code t-2}'s compute; tile 0's first activation load pops the
+     * previous layer's relay instead; the last pushes to execute), a TILE or VTILE instruction (pops the
+     * load token, and for {@code t >= 2} the store token saying slot {@code t % 2}'s output was written
+     * back; pushes to store, and for {@code t + 2 < T} frees the slot for tile {@code t+2}'s loads), and a
+     * store of the output tile (pops the compute token; pushes to execute for tile {@code t+2}, or, for
+     * the last tile, the relay to the next layer). The layer's {@code functional} instructions follow the
+     * tiles without tokens: they do the arithmetic of the whole layer at no cost of their own. Pushes and
+     * pops pair up in FIFO order on each of the four queues.
+     */
+    private void emitTiled(Emitted e, int layer, boolean last, List<Tiler.Tile> tiles, long tiledConstBytes,
+                           List<Instruction> functional) {
         int nt = tiles.size();
-        long rest = e.constBytes() - wTotal;
+        long rest = e.constBytes() - tiledConstBytes;
         if (rest > 0) {
-            // zero points, biases and requantization constants: loaded once, ahead of the tiles
-            add(Instruction.of(Opcode.LOAD, 0, Math.toIntExact(e.constAddr() + wTotal), Math.toIntExact(rest), 0), layer);
+            // zero points, biases, requantization constants, tables: loaded once, ahead of the tiles
+            add(Instruction.of(Opcode.LOAD, 0, Math.toIntExact(e.constAddr() + tiledConstBytes), Math.toIntExact(rest), 0), layer);
         }
         boolean relayPopped = layer == 0;
         for (int t = 0; t < nt; t++) {
@@ -694,7 +745,8 @@ public final class Lowering {
             }
             int cdeps = Instruction.POP_PREV | Instruction.PUSH_NEXT | (t >= 2 ? Instruction.POP_NEXT : 0)
                     | (t + 2 < nt ? Instruction.PUSH_PREV : 0);
-            add(Instruction.withDesc(Opcode.TILE, cdeps, e.desc(), tile.channels(), tile.pixels(), 0), layer);
+            add(Instruction.withDesc(tile.vector() ? Opcode.VTILE : Opcode.TILE, cdeps, tile.desc() < 0 ? e.desc() : tile.desc(),
+                    tile.channels(), tile.pixels(), 0), layer);
             int sdeps = Instruction.POP_PREV | (t + 2 < nt || (t == nt - 1 && !last) ? Instruction.PUSH_PREV : 0);
             add(Instruction.of(Opcode.STORE, sdeps, Math.toIntExact(tile.store().addr()), Math.toIntExact(tile.store().bytes()), 0),
                     layer);
@@ -702,11 +754,8 @@ public final class Lowering {
         if (!relayPopped) {
             throw new IllegalStateException("layer " + e.op().name() + ": no tile loads an activation");
         }
-        // the slice that writes the output's first byte goes last, so the instruction whose output operand is the
-        // tensor's address completes the tensor
-        for (int i = computes.size() - 1; i >= 0; i--) {
-            int[] c = computes.get(i);
-            add(Instruction.withDesc(e.opcode(), 0, e.desc(), c[0], c[1], c[2]), layer);
+        for (Instruction f : functional) {
+            add(f, layer);
         }
         if (!last) {
             add(Instruction.of(Opcode.NOP, Instruction.POP_NEXT | Instruction.PUSH_PREV, 0, 0, 0), layer);
@@ -741,7 +790,14 @@ public final class Lowering {
         String note = (m.slices() > 1 ? "batch " + m.slices() : "") + (m.slices() > 1 && bAct ? ", " : "")
                 + (bAct ? "B at run time" : "") + (first.tiles().size() > 1 ? "; " + first.note() : "");
         layers.add(new Program.Layer(m.name(), m.kind() + " [" + note + "]", String.join(",", m.nodes()), d.macs() * m.slices()));
-        emitTiled(e, layer, last, tiles, bAct ? 0 : (long) m.bSlices() * bSlice, computes);
+        // the slice that writes the output's first byte goes last, so the instruction whose output operand is the
+        // tensor's address completes the tensor
+        List<Instruction> functional = new ArrayList<>();
+        for (int i = computes.size() - 1; i >= 0; i--) {
+            int[] c = computes.get(i);
+            functional.add(Instruction.withDesc(e.opcode(), 0, e.desc(), c[0], c[1], c[2]));
+        }
+        emitTiled(e, layer, last, tiles, bAct ? 0 : (long) m.bSlices() * bSlice, functional);
     }
 
     private void add(Instruction i, int layer) {

@@ -1,6 +1,7 @@
 package io.intbench.compiler.lower;
 
 import io.intbench.isa.Descriptor;
+import io.intbench.isa.CostModel;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.IntbenchException;
 import java.util.ArrayList;
@@ -11,8 +12,13 @@ import java.util.List;
  * output rows, a matrix multiply's rows of M) so that, double buffered, every tile's operands fit the
  * scratchpad ({@code 2 x (input tile incl. halo rows + weight tile + output tile) <= scratchpad bytes})
  * and its int32 partial sums fit the accumulator ({@code 2 x channels x pixels x 4 <= accumulator
- * bytes}). Among the tilings that fit it picks the loop order and tile sizes with the fewest DRAM
- * bytes (then the fewest tiles): weights-outer keeps a weight tile while the row tiles stream past
+ * bytes}). Among the tilings that fit it picks the loop order and tile sizes with the fewest estimated
+ * cycles (then the fewest DRAM bytes, then the fewest tiles), the estimate being the double-buffered
+ * pipeline's: the first tile's loads, then the larger of the array's cycles (the shared fold formula
+ * {@link CostModel}, each tile paying its own fill and drain) and the DMA cycles (a latency per transfer
+ * plus bytes over bandwidth), then the last tile's store. Choosing by bytes alone took many small
+ * tiles whose fills, drains and DMA latencies cost more than the bytes they saved, so that a larger
+ * scratchpad or array could make a model slower. Weights-outer keeps a weight tile while the row tiles stream past
  * (inputs are re-read once per channel tile), rows-outer keeps an input tile while the weight tiles
  * stream past (weights are re-read once per row tile). A grouped convolution's channel tiles hold
  * whole groups, whose inputs are then only that group's channels.
@@ -26,17 +32,16 @@ final class Tiler {
     /** One DMA: {@code bytes} from DRAM address {@code addr}; {@code activation} for input reads. */
     record Dma(long addr, long bytes, boolean activation) { }
 
-    /** One tile in issue order: its loads, its output channels and output pixels per image, its store. */
-    record Tile(int channels, int pixels, List<Dma> loads, Dma store) { }
+    /**
+     * One tile in issue order: its loads, its work, its store. An array tile ({@code vector} false, the
+     * layer's own descriptor: {@code desc} -1) covers {@code channels} output channels by {@code pixels}
+     * output pixels per image; a vector tile covers {@code channels} outputs of descriptor {@code desc}
+     * (GAVGPOOL: channels, over a chunk of {@code pixels} pixels each).
+     */
+    record Tile(int desc, boolean vector, int channels, int pixels, List<Dma> loads, Dma store) { }
 
-    /** The chosen tiling. */
-    record Plan(int tileChannels, int tileRows, int tileCols, int channelTiles, int blockTiles, boolean weightsOuter,
-                long dramBytes, List<Tile> tiles) {
-        String note() {
-            return "tiles " + channelTiles + "x" + blockTiles + " (" + tileChannels + " ch x " + tileRows + "x" + tileCols + " px) "
-                    + (weightsOuter ? "weights-outer" : "rows-outer");
-        }
-    }
+    /** The chosen tiling, with a note for the report (e.g. {@code tiles 1x56 (32 ch x 2x112 px) weights-outer}). */
+    record Plan(String note, long dramBytes, List<Tile> tiles) { }
 
     /**
      * Layer geometry, a MATMUL seen as a 1x1 convolution over an M x 1 image with K input channels
@@ -90,6 +95,7 @@ final class Tiler {
         long acc = cfg.accumulator().bytes();
         long wTotal = (long) g.outC() * g.wPerChannel();
         long outTotal = (long) g.batch() * g.outC() * g.outH() * g.outW();
+        long bestCycles = Long.MAX_VALUE;
         long bestBytes = Long.MAX_VALUE;
         long bestTiles = Long.MAX_VALUE;
         int[] best = null;                                     // tn, tr, tw, weightsOuter
@@ -106,14 +112,7 @@ final class Tiler {
                 sumColsOf[tw] += g.inCols(c0, Math.min(tw, g.outW() - c0));
             }
         }
-        // first pass: channel tiles that fill whole array columns (a narrower tile leaves columns idle in
-        // every fold, e.g. a 1-channel tile of a 16-column array uses 1/16 of it); then any width
-        int cols = cfg.array().cols();
-        for (int pass = 0; pass < 2 && best == null; pass++) {
         for (int tn = g.unit(); tn <= g.outC(); tn += g.unit()) {
-            if (pass == 0 && !g.grouped() && tn != g.outC() && tn % cols != 0) {
-                continue;
-            }
             long wBytes = tn * g.wPerChannel();
             // blocks of tr whole rows, or (tr = 1) of tw < outW columns of one row
             for (int tr = g.outH(); tr >= 1; tr--) {
@@ -135,9 +134,13 @@ final class Tiler {
                     long wo = wTotal + outTotal + (g.grouped() ? inOnce : nT * inOnce);
                     long ro = blocks * wTotal + outTotal + inOnce;
                     long tiles = nT * blocks;
+                    long compute = computeCycles(g, tn, tr, tw, cfg);
                     for (int order = 1; order >= 0; order--) {
                         long bytes = order == 1 ? wo : ro;
-                        if (bytes < bestBytes || (bytes == bestBytes && tiles < bestTiles)) {
+                        long cycles = estimate(g, tn, tr, tw, order == 1, compute, tiles, cfg);
+                        if (cycles < bestCycles || (cycles == bestCycles && (bytes < bestBytes
+                                || (bytes == bestBytes && tiles < bestTiles)))) {
+                            bestCycles = cycles;
                             bestBytes = bytes;
                             bestTiles = tiles;
                             best = new int[] {tn, tr, tw, order};
@@ -145,7 +148,6 @@ final class Tiler {
                     }
                 }
             }
-        }
         }
         if (best == null) {
             int u = g.unit();
@@ -163,7 +165,61 @@ final class Tiler {
         boolean wo = best[3] == 1;
         int nT = (g.outC() + tn - 1) / tn;
         int bT = (g.outH() + tr - 1) / tr * ((g.outW() + tw - 1) / tw);
-        return new Plan(tn, tr, tw, nT, bT, wo, bestBytes, tiles(g, tn, tr, tw, wo));
+        String note = "tiles " + nT + "x" + bT + " (" + tn + " ch x " + tr + "x" + tw + " px) " + (wo ? "weights-outer" : "rows-outer");
+        return new Plan(note, bestBytes, tiles(g, tn, tr, tw, wo));
+    }
+
+    /** Array cycles of all the tiles of a tiling: each distinct tile shape (full or edge) times its count. */
+    private static long computeCycles(Geo g, int tn, int tr, int tw, HardwareConfig cfg) {
+        long total = 0;
+        for (int[] cn : parts(g.outC(), tn)) {
+            for (int[] rn : parts(g.outH(), tr)) {
+                for (int[] wn : parts(g.outW(), tw)) {
+                    long m = (long) g.batch() * rn[0] * wn[0];
+                    long c = g.grouped() ? CostModel.groupedCycles(m, g.wPerChannel(), g.unit(), cn[0] / g.unit(), cfg)
+                            : CostModel.arrayCycles(m, g.wPerChannel(), cn[0], cfg);
+                    total += c * cn[1] * rn[1] * wn[1];
+                }
+            }
+        }
+        return total;
+    }
+
+    /** {size, count} of the pieces of {@code total} split into {@code step}s: the full ones and the remainder. */
+    private static int[][] parts(int total, int step) {
+        int full = total / step;
+        int rem = total % step;
+        if (rem == 0) {
+            return new int[][] {{step, full}};
+        }
+        return full == 0 ? new int[][] {{rem, 1}} : new int[][] {{step, full}, {rem, 1}};
+    }
+
+    /**
+     * Cycles of the double-buffered tile pipeline: the first tile's loads run alone; then in each step
+     * the array computes tile t while the DRAM port stores tile t-1 and loads tile t+1, so a step takes
+     * the longer of the two; then the last tile's store runs alone. Weights-outer loads a weight tile
+     * with the first row block of each channel tile; rows-outer loads an input block with the first
+     * channel tile of each block (every tile when grouped) and a weight tile with every tile. Tiles are
+     * taken as equal (the average compute, full-size transfers).
+     */
+    private static long estimate(Geo g, int tn, int tr, int tw, boolean weightsOuter, long compute, long tiles,
+                                 HardwareConfig cfg) {
+        long c = compute / tiles;
+        long in = CostModel.dmaCycles(g.inTileMax(tn, tr, tw), cfg);
+        long w = CostModel.dmaCycles(tn * g.wPerChannel(), cfg);
+        long st = CostModel.dmaCycles((long) tn * g.batch() * tr * tw, cfg);
+        long nT = (g.outC() + tn - 1) / tn;
+        long blocks = tiles / nT;
+        long steps;
+        if (weightsOuter) {
+            steps = nT * (Math.max(c, in + w + st) + (blocks - 1) * Math.max(c, in + st));
+        } else if (g.grouped()) {
+            steps = tiles * Math.max(c, in + w + st);
+        } else {
+            steps = blocks * (Math.max(c, in + w + st) + (nT - 1) * Math.max(c, w + st));
+        }
+        return in + w + steps + st;
     }
 
     private static List<Tile> tiles(Geo g, int tn, int tr, int tw, boolean weightsOuter) {
@@ -199,7 +255,7 @@ final class Tiler {
                 long pixels = (long) b[1] * b[3];
                 long storeAddr = g.matmul() ? g.outAddr() + (long) b[0] * g.outC() + n0
                         : g.outAddr() + (long) n0 * g.outH() * g.outW() + (long) b[0] * g.outW() + b[2];
-                out.add(new Tile(cn, Math.toIntExact(pixels), loads, new Dma(storeAddr, cn * pixels * g.batch(), false)));
+                out.add(new Tile(-1, false, cn, Math.toIntExact(pixels), loads, new Dma(storeAddr, cn * pixels * g.batch(), false)));
             }
         }
         return out;
@@ -216,5 +272,266 @@ final class Tiler {
         long c0 = g.grouped() ? (long) (n0 / g.unit()) * (g.inC() / g.groups()) : 0;
         long ch = g.inChannels(cn);
         return new Dma(g.inAddr() + (c0 * g.inH() + firstRow) * g.inW() + firstCol, ch * g.batch() * rows * cols, true);
+    }
+
+    // ----- vector-unit layers -----------------------------------------------------------------------
+
+    /**
+     * One vector instruction of a layer (a Concat has one per input): its descriptor index and
+     * descriptor, the DRAM address of each operand in the descriptor's order (-1 for a constant operand,
+     * which is loaded once with the layer's constants), the elements of its input tensor (GATHER) and
+     * the address of its output (for a Concat input, of its slice) and the output tensor's end.
+     */
+    record VectorOp(int desc, Descriptor d, long[] ins, long inElements, long outAddr, long outEnd) { }
+
+    /**
+     * Splits a vector-unit layer so that, double buffered, each tile's input and output bytes fit the
+     * scratchpad ({@code 2 x (input incl. halo + output) <= scratchpad bytes}), with the tile size, among
+     * those that fit, of the fewest estimated cycles ({@link #bestUnits}); a layer of one tile keeps the
+     * untiled instruction sequence. Tiles:
+     * <ul>
+     * <li>LUT, ELTWISE, GATHER: chunks of the flattened output. An ELTWISE operand broadcast along some
+     *     dimension loads {@code min(chunk, its elements)} bytes per chunk (an upper bound of what it
+     *     reads); a GATHER chunk loads as many input bytes as it writes, at most the whole input (an
+     *     indexed DMA that reads the elements it needs).
+     * <li>MAXPOOL, AVGPOOL: blocks of whole channel planes, or of output rows of one plane with the input
+     *     rows their windows need (halo rows, re-read by the neighbouring block).
+     * <li>GAVGPOOL: blocks of channels, or chunks of one channel's pixels whose partial int32 sum stays in
+     *     the accumulator (the channel's output is stored after each chunk, the last store final).
+     * <li>SOFTMAX: blocks of whole rows (a row's max and sum need all of it).
+     * </ul>
+     * A layer's lookup tables and other constants are loaded once ahead of its tiles into the vector
+     * unit's table memory, not the scratchpad. A layer no tiling fits is refused, naming it and the sizes.
+     */
+    /**
+     * True for the vector-unit descriptors this tiler splits; a layer of another kind (an op added
+     * without a tiling rule here) keeps its untiled instruction sequence.
+     */
+    static boolean tiles(Descriptor d) {
+        return d instanceof Descriptor.EltwiseDesc || d instanceof Descriptor.LutDesc || d instanceof Descriptor.GatherDesc
+                || d instanceof Descriptor.PoolDesc || d instanceof Descriptor.AvgPoolDesc || d instanceof Descriptor.GapDesc
+                || d instanceof Descriptor.SoftmaxDesc;
+    }
+
+    static Plan vector(String layer, List<VectorOp> ops, HardwareConfig cfg) {
+        long spad = cfg.scratchpad().bytes();
+        List<Tile> tiles = new ArrayList<>();
+        long bytes = 0;
+        for (VectorOp op : ops) {
+            for (Tile t : vectorTiles(layer, op, spad / 2, cfg)) {
+                tiles.add(t);
+                for (Dma ld : t.loads()) {
+                    bytes += ld.bytes();
+                }
+                bytes += t.store().bytes();
+            }
+        }
+        return new Plan(tiles.size() == 1 ? "" : "tiles " + tiles.size() + " (vector)", bytes, tiles);
+    }
+
+    /** Elements of an ELTWISE operand: the product of the dimensions it is not broadcast along. */
+    private static long operandElements(int[] dims, int[] strides) {
+        long n = 1;
+        for (int k = 0; k < 4; k++) {
+            n *= strides[k] == 0 ? 1 : dims[k];
+        }
+        return n;
+    }
+
+    /** {@code len} bytes of a buffer of {@code size} bytes at {@code base}, from {@code off} or as near it as fits. */
+    private static long at(long base, long size, long off, long len) {
+        return base + Math.max(0, Math.min(off, size - len));
+    }
+
+    /** Cycles of one vector tile of {@code units} units: {load, store, compute}. */
+    private interface UnitCost {
+        long[] of(long units);
+    }
+
+    /**
+     * Units per tile, at most {@code max}, with the fewest estimated cycles for {@code total} units: the
+     * first tile's loads, then per tile the longer of its compute and the port's transfers (the next
+     * tile's loads, the previous tile's store), then the last store. Every tile count from the fewest that
+     * fit is a candidate (until the transfer latencies alone exceed the best), so a larger scratchpad only
+     * adds candidates: the largest tile is not the fastest when its loads and store, which nothing overlaps,
+     * cost more than the latencies of smaller tiles. Returns {units, estimated cycles}.
+     */
+    /** Tile counts tried for a vector layer when DRAM has no latency to bound them. */
+    private static final long MAX_VECTOR_TILE_COUNTS = 4096;
+
+    private static long[] bestUnits(long total, long max, UnitCost cost, HardwareConfig cfg) {
+        long best = Math.min(max, total);
+        long bestEst = Long.MAX_VALUE;
+        long lat = cfg.dram().latencyCycles();
+        // tile counts n from the fewest that fit; each n's tile is ceil(total / n) units
+        for (long n = (total + max - 1) / max; n <= total; n++) {
+            if (lat > 0 ? n > bestEst / (2 * lat) : n > MAX_VECTOR_TILE_COUNTS) {
+                break;                                  // the transfers' latencies alone exceed the best
+            }
+            long units = (total + n - 1) / n;
+            if (units > max || (n > 1 && (total + units - 1) / units != n)) {
+                continue;                               // this n gives the same tiles as a smaller one
+            }
+            long[] c = cost.of(units);
+            long est = c[0] + n * Math.max(c[2], c[0] + c[1]) + c[1];
+            if (est < bestEst) {
+                bestEst = est;
+                best = units;
+            }
+        }
+        return new long[] {best, bestEst};
+    }
+
+    private static List<Tile> vectorTiles(String layer, VectorOp op, long half, HardwareConfig cfg) {
+        Descriptor d = op.d();
+        List<Tile> out = new ArrayList<>();
+        if (d instanceof Descriptor.PoolDesc || d instanceof Descriptor.AvgPoolDesc) {
+            int[] g = d instanceof Descriptor.PoolDesc pd
+                    ? new int[] {pd.batch() * pd.c(), pd.inH(), pd.inW(), pd.outH(), pd.outW(), pd.strideH(), pd.padTop(),
+                            (pd.kH() - 1) * pd.dilH() + 1}
+                    : poolGeo((Descriptor.AvgPoolDesc) d);
+            int planes = g[0];
+            int inH = g[1];
+            int inW = g[2];
+            int outH = g[3];
+            int outW = g[4];
+            long inPlane = (long) inH * inW;
+            long outPlane = (long) outH * outW;
+            long[] byPlanes = inPlane + outPlane <= half ? bestUnits(planes, half / (inPlane + outPlane), u -> new long[] {
+                    CostModel.dmaCycles(u * inPlane, cfg), CostModel.dmaCycles(u * outPlane, cfg),
+                    CostModel.vectorCycles(d, u * outPlane, 0, cfg)}, cfg) : null;
+            int maxTr = outH;
+            while (maxTr > 0 && Geo.clip(-g[6], (long) (maxTr - 1) * g[5] - g[6] + g[7], inH) * inW + (long) maxTr * outW > half) {
+                maxTr--;
+            }
+            if (maxTr == 0 && byPlanes == null) {
+                throw tooLarge(layer, d, "one output row of one channel needs "
+                        + (Math.min(inH, g[7]) * (long) inW + outW) + " bytes (input rows of its window " + Math.min(inH, g[7])
+                        + " x " + inW + " and output row " + outW + ")", cfg);
+            }
+            long[] byRows = maxTr == 0 ? null : bestUnits(outH, maxTr, u -> new long[] {
+                    CostModel.dmaCycles(Math.min(inH, (u - 1) * g[5] + g[7]) * (long) inW, cfg),
+                    CostModel.dmaCycles(u * outW, cfg), CostModel.vectorCycles(d, u * outW, 0, cfg)}, cfg);
+            // rows of one plane: the plane's estimate times the planes
+            if (byPlanes != null && (byRows == null || byPlanes[1] <= byRows[1] * planes)) {
+                int tp = (int) byPlanes[0];
+                for (int p0 = 0; p0 < planes; p0 += tp) {
+                    int n = Math.min(tp, planes - p0);
+                    out.add(new Tile(op.desc(), true, Math.toIntExact(n * outPlane), 0,
+                            List.of(new Dma(op.ins()[0] + p0 * inPlane, n * inPlane, true)),
+                            new Dma(op.outAddr() + p0 * outPlane, n * outPlane, false)));
+                }
+                return out;
+            }
+            int tr = (int) byRows[0];
+            for (int p = 0; p < planes; p++) {
+                for (int r0 = 0; r0 < outH; r0 += tr) {
+                    int n = Math.min(tr, outH - r0);
+                    long first = Math.max(0, (long) r0 * g[5] - g[6]);
+                    long rows = Geo.clip((long) r0 * g[5] - g[6], (long) (r0 + n - 1) * g[5] - g[6] + g[7], inH);
+                    out.add(new Tile(op.desc(), true, n * outW, 0,
+                            List.of(new Dma(op.ins()[0] + ((long) p * inH + first) * inW, rows * inW, true)),
+                            new Dma(op.outAddr() + ((long) p * outH + r0) * outW, (long) n * outW, false)));
+                }
+            }
+            return out;
+        }
+        if (d instanceof Descriptor.GapDesc gd) {
+            int planes = gd.batch() * gd.c();
+            long acc = cfg.accumulator().bytes();
+            long[] byPlanes = gd.hw() + 1L <= half ? bestUnits(planes, Math.min(half / (gd.hw() + 1L), Math.max(1, acc / 8)),
+                    u -> new long[] {CostModel.dmaCycles(u * gd.hw(), cfg), CostModel.dmaCycles(u, cfg),
+                            CostModel.vectorCycles(d, u, gd.hw(), cfg)}, cfg) : null;
+            long[] byChunks = bestUnits(gd.hw(), half - 1, u -> new long[] {CostModel.dmaCycles(u, cfg),
+                    CostModel.dmaCycles(1, cfg), CostModel.vectorCycles(d, 1, u, cfg)}, cfg);
+            if (byPlanes != null && byPlanes[1] <= byChunks[1] * planes) {
+                int tp = (int) byPlanes[0];
+                for (int p0 = 0; p0 < planes; p0 += tp) {
+                    int n = Math.min(tp, planes - p0);
+                    out.add(new Tile(op.desc(), true, n, gd.hw(), List.of(new Dma(op.ins()[0] + (long) p0 * gd.hw(),
+                            (long) n * gd.hw(), true)), new Dma(op.outAddr() + p0, n, false)));
+                }
+                return out;
+            }
+            int chunk = (int) byChunks[0];
+            for (int p = 0; p < planes; p++) {
+                for (int x0 = 0; x0 < gd.hw(); x0 += chunk) {
+                    int n = Math.min(chunk, gd.hw() - x0);
+                    out.add(new Tile(op.desc(), true, 1, n, List.of(new Dma(op.ins()[0] + (long) p * gd.hw() + x0, n, true)),
+                            new Dma(op.outAddr() + p, 1, false)));
+                }
+            }
+            return out;
+        }
+        if (d instanceof Descriptor.SoftmaxDesc sm) {
+            long row = 2L * sm.d();
+            if (row > half) {
+                throw tooLarge(layer, d, "one row of " + sm.d() + " elements needs " + row + " bytes (input and output)", cfg);
+            }
+            int tr = (int) bestUnits(sm.rows(), half / row, u -> new long[] {CostModel.dmaCycles(u * sm.d(), cfg),
+                    CostModel.dmaCycles(u * sm.d(), cfg), CostModel.vectorCycles(d, u * sm.d(), 0, cfg)}, cfg)[0];
+            for (int r0 = 0; r0 < sm.rows(); r0 += tr) {
+                int n = Math.min(tr, sm.rows() - r0);
+                long len = (long) n * sm.d();
+                out.add(new Tile(op.desc(), true, Math.toIntExact(len), 0,
+                        List.of(new Dma(op.ins()[0] + (long) r0 * sm.d(), len, true)),
+                        new Dma(op.outAddr() + (long) r0 * sm.d(), len, false)));
+            }
+            return out;
+        }
+        // LUT, ELTWISE, GATHER: chunks of the flattened output
+        long total = CostModel.vectorOutputs(d);
+        long[] sizes = new long[op.ins().length];
+        for (int k = 0; k < sizes.length; k++) {
+            if (d instanceof Descriptor.EltwiseDesc e) {
+                int[] dims = {e.d0(), e.d1(), e.d2(), e.d3()};
+                int[][] st = {{e.aS0(), e.aS1(), e.aS2(), e.aS3()}, {e.bS0(), e.bS1(), e.bS2(), e.bS3()}};
+                sizes[k] = operandElements(dims, st[k]);
+            } else {
+                sizes[k] = d instanceof Descriptor.GatherDesc ? op.inElements() : total;
+            }
+        }
+        int operands = 0;
+        for (long a : op.ins()) {
+            operands += a >= 0 ? 1 : 0;
+        }
+        long maxChunk = half / (operands + 1);
+        if (maxChunk < 1) {
+            throw tooLarge(layer, d, "one output element needs " + (operands + 1) + " bytes", cfg);
+        }
+        long chunk = bestUnits(total, maxChunk, u -> {
+            long loads = 0;
+            for (int k = 0; k < sizes.length; k++) {
+                loads += op.ins()[k] >= 0 ? CostModel.dmaCycles(Math.min(u, sizes[k]), cfg) : 0;
+            }
+            return new long[] {loads, CostModel.dmaCycles(u, cfg), CostModel.vectorCycles(d, u, 0, cfg)};
+        }, cfg)[0];
+        long outSize = op.outEnd() - op.outAddr();
+        for (long o0 = 0; o0 < total; o0 += chunk) {
+            long n = Math.min(chunk, total - o0);
+            List<Dma> loads = new ArrayList<>();
+            for (int k = 0; k < op.ins().length; k++) {
+                if (op.ins()[k] < 0) {
+                    continue;
+                }
+                long size = sizes[k];
+                long len = Math.min(n, size);
+                loads.add(new Dma(at(op.ins()[k], size, size == total ? o0 : o0 * size / total, len), len, true));
+            }
+            out.add(new Tile(op.desc(), true, Math.toIntExact(n), 0, loads,
+                    new Dma(at(op.outAddr(), outSize, o0, n), n, false)));
+        }
+        return out;
+    }
+
+    /** planes, inH, inW, outH, outW, strideH, padTop, window rows of an AVGPOOL (as for MAXPOOL). */
+    private static int[] poolGeo(Descriptor.AvgPoolDesc a) {
+        return new int[] {a.batch() * a.c(), a.inH(), a.inW(), a.outH(), a.outW(), a.strideH(), a.padTop(), a.kH()};
+    }
+
+    private static IntbenchException tooLarge(String layer, Descriptor d, String what, HardwareConfig cfg) {
+        return new IntbenchException.UnsupportedModel("layer " + layer + " (" + Descriptor.Kind.of(d).name() + "): no tiling fits the "
+                + "scratchpad of " + cfg.scratchpad().bytes() + " bytes: " + what + ", more than half the scratchpad ("
+                + cfg.scratchpad().bytes() / 2 + " bytes, double buffered)");
     }
 }
