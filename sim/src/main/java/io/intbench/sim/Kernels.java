@@ -621,10 +621,14 @@ public final class Kernels {
     }
 
     /**
-     * AVGPOOL, as ONNX Runtime's QLinearAveragePool (onnxruntime/contrib_ops/cpu/quantization/qlinear_pool.cc):
-     * per window, the float32 sum of the dequantized inputs in row-major window order, divided by the
-     * element count, then {@code nearbyintf(y / y_scale + zp)} saturated; every float32 operation is
-     * emulated on bit patterns by {@link SoftFloat32}.
+     * AVGPOOL, as ONNX Runtime computes average pooling: per window, the float32 sum of the table's values
+     * (dequantized inputs, or a float function of them) in the descriptor's order, divided by the element
+     * count, divided by the output scale, rounded to nearest even and saturated; every float32 operation is
+     * emulated on bit patterns by {@link SoftFloat32}. The orders are those of
+     * onnxruntime/contrib_ops/cpu/quantization/qlinear_pool.cc (QLinearAveragePool: row-major, zero point added
+     * before rounding) and of onnxruntime/core/mlas/lib/pooling.cpp (float AveragePool / GlobalAveragePool:
+     * MlasPool2DVectorKernel sums each window column first, MlasPoolGlobalKernel four interleaved partial sums),
+     * whose result is then quantized by QuantizeLinear (zero point added after rounding).
      */
     public static void avgpool(byte[] mem, AvgPoolDesc d, int in, int out) {
         int[] dq = readInts(mem, d.dqAddr(), 256);
@@ -643,19 +647,71 @@ public final class Kernels {
                     int ws = ow * d.strideW() - d.padLeft();
                     int we = Math.min(ws + d.kW(), d.inW());
                     ws = Math.max(ws, 0);
-                    int sum = 0;
-                    for (int h = hs; h < he; h++) {
-                        for (int w = ws; w < we; w++) {
-                            sum = SoftFloat32.add(sum, dq[mem[base + h * d.inW() + w] & 0xFF]);
-                        }
-                    }
+                    int sum = switch (d.sumOrder()) {
+                        case Descriptor.SUM_COLUMNS_FIRST -> windowSumColumnsFirst(mem, dq, base, d.inW(), hs, he, ws, we);
+                        case Descriptor.SUM_FOUR_LANES -> windowSumFourLanes(mem, dq, base, d.inW(), hs, he, ws, we);
+                        default -> windowSumRowMajor(mem, dq, base, d.inW(), hs, he, ws, we);
+                    };
                     int count = d.countIncludePad() == 1 ? d.kH() * d.kW() : (he - hs) * (we - ws);
                     int y = SoftFloat32.div(sum, SoftFloat32.fromInt(count));
-                    y = SoftFloat32.add(SoftFloat32.div(y, d.yScaleBits()), zpBits);
-                    mem[o++] = (byte) Math.max(lo, Math.min(hi, SoftFloat32.rint(y)));
+                    int q;
+                    if (d.quantizeLinear() == 1) {
+                        // MlasQuantizeLinear: y / scale, clamped to [qmin - zp, qmax - zp], rounded, plus zp
+                        q = Math.max(lo - d.outZp(), Math.min(hi - d.outZp(), SoftFloat32.rint(SoftFloat32.div(y, d.yScaleBits()))))
+                                + d.outZp();
+                    } else {
+                        q = SoftFloat32.rint(SoftFloat32.add(SoftFloat32.div(y, d.yScaleBits()), zpBits));
+                    }
+                    mem[o++] = (byte) Math.max(lo, Math.min(hi, q));
                 }
             }
         }
+    }
+
+    private static int windowSumRowMajor(byte[] mem, int[] dq, int base, int inW, int hs, int he, int ws, int we) {
+        int sum = 0;
+        for (int h = hs; h < he; h++) {
+            for (int w = ws; w < we; w++) {
+                sum = SoftFloat32.add(sum, dq[mem[base + h * inW + w] & 0xFF]);
+            }
+        }
+        return sum;
+    }
+
+    /** MlasPool2DVectorKernel: each column's rows top to bottom (from its first element), then the columns left to right. */
+    private static int windowSumColumnsFirst(byte[] mem, int[] dq, int base, int inW, int hs, int he, int ws, int we) {
+        int sum = 0;
+        for (int w = ws; w < we; w++) {
+            int col = dq[mem[base + hs * inW + w] & 0xFF];
+            for (int h = hs + 1; h < he; h++) {
+                col = SoftFloat32.add(col, dq[mem[base + h * inW + w] & 0xFF]);
+            }
+            sum = w == ws ? col : SoftFloat32.add(sum, col);
+        }
+        return sum;
+    }
+
+    /**
+     * MlasPoolGlobalKernel: four partial sums, lane {@code j} over window elements {@code j, j+4, ...} of the
+     * whole vectors, combined as MlasReduceAddFloat32x4 does ({@code (s0 + s2) + (s1 + s3)}), then the last
+     * {@code n mod 4} elements one by one.
+     */
+    private static int windowSumFourLanes(byte[] mem, int[] dq, int base, int inW, int hs, int he, int ws, int we) {
+        int n = (he - hs) * (we - ws);
+        int ww = we - ws;
+        int[] lane = new int[4];
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            for (int j = 0; j < 4; j++) {
+                int e = i + j;
+                lane[j] = SoftFloat32.add(lane[j], dq[mem[base + (hs + e / ww) * inW + ws + e % ww] & 0xFF]);
+            }
+        }
+        int sum = SoftFloat32.add(SoftFloat32.add(lane[0], lane[2]), SoftFloat32.add(lane[1], lane[3]));
+        for (; i < n; i++) {
+            sum = SoftFloat32.add(sum, dq[mem[base + (hs + i / ww) * inW + ws + i % ww] & 0xFF]);
+        }
+        return sum;
     }
 
     /**

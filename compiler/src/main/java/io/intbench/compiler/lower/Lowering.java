@@ -183,7 +183,10 @@ public final class Lowering {
                 // innermost dimension is a scalar per span and takes the kernel's scalar path
                 boolean scalarB = spanScalar(a.b().shape(), a.out().shape());
                 boolean scalarA = !scalarB && spanScalar(a.a().shape(), a.out().shape());
-                int table = image.putBytes(Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.qdq(), a.clampLo(), a.clampHi()));
+                int table = image.putBytes(a.kernel() == QOp.Add.Kernel.FLOAT
+                        ? Tables.floatAdd(a.a(), a.b(), a.out(), a.clampLo(), a.clampHi())
+                        : Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.kernel() == QOp.Add.Kernel.QLINEAR_UINT8,
+                                a.clampLo(), a.clampHi()));
                 QTensor constIn = null;
                 List<QTensor> actIn = new ArrayList<>();
                 for (QTensor t : List.of(a.a(), a.b())) {
@@ -275,11 +278,12 @@ public final class Lowering {
         } else if (op instanceof QOp.AvgPool ap) {
                 long[] is = ap.in().shape();
                 long[] os = ap.out().shape();
-                int dq = image.putInts(Tables.dequantizeBits(ap.in()));
+                int dq = image.putInts(ap.function() == null ? Tables.dequantizeBits(ap.in())
+                        : Tables.floatBits(ap.in(), io.intbench.compiler.quant.OrtFloat.of(ap.function())));
                 Descriptor.AvgPoolDesc d = new Descriptor.AvgPoolDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3],
                         (int) os[2], (int) os[3], ap.kernel()[0], ap.kernel()[1], ap.strides()[0], ap.strides()[1],
                         ap.pads()[0], ap.pads()[1], b(ap.countIncludePad()), dq, Float.floatToRawIntBits(ap.out().scale()),
-                        ap.out().zeroPoint(), b(ap.out().signed()));
+                        ap.out().zeroPoint(), b(ap.out().signed()), ap.sumOrder(), b(ap.floatPool()));
                 e = new Emitted(op, Opcode.AVGPOOL, desc(d), 0, 0, List.of(ap.in()), null);
         } else if (op instanceof QOp.Softmax sm) {
                 long[] is = sm.in().shape();

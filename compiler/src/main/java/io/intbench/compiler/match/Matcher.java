@@ -8,6 +8,7 @@ import io.intbench.compiler.qir.QModel;
 import io.intbench.compiler.qir.QOp;
 import io.intbench.compiler.qir.QTensor;
 import io.intbench.compiler.quant.Multipliers;
+import io.intbench.compiler.quant.OrtFloat;
 import io.intbench.compiler.quant.Tables;
 import io.intbench.isa.DType;
 import io.intbench.isa.IntbenchException;
@@ -267,7 +268,7 @@ public final class Matcher {
             case "MatMul" -> ops.add(matmul(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
             // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
             case "Add" -> ops.add(new QOp.Add(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
-                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, true));
+                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, ortAddKernel(p, q)));
             // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
             case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
                     define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
@@ -289,11 +290,14 @@ public final class Matcher {
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
                 ops.add(gatherOp(p, p.outputs().indexOf(x), in, out, nodes));
             }
-            // DQ(x) -> AveragePool -> Q : QLinearAveragePool
+            // DQ(x) -> [Tanh | Relu | ...] -> AveragePool -> Q : QLinearAveragePool, or ORT's float pooling when it does not fuse
             case "AveragePool" -> {
                 noClamp(lo, hi, t, "AveragePool");
-                QTensor in = activation(dq(p.input(0), p));
-                ops.add(avgPool(p, in, define(outName, t, qp.scales[0], qp.zps[0]), nodes));
+                Node d = poolSource(p, nodes);
+                QTensor in = activation(d);
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                String f = d.outputs().get(0).equals(p.input(0)) ? null : g.producer(p.input(0)).opType();
+                ops.add(f == null && ortFuses(List.of(d.input(0)), q) ? avgPool(p, in, out, nodes) : floatAvgPool(p, in, out, f, nodes));
             }
             // DQ(x) -> Softmax -> Q : QLinearSoftmax
             case "Softmax" -> {
@@ -308,9 +312,10 @@ public final class Matcher {
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
                 exactThenRescale(p, in, out, lo, hi, nodes, v -> maxPool(op, in, v, nodes));
             }
-            // DQ(x) -> GlobalAveragePool -> Q
+            // DQ(x) -> [Tanh | Relu | ...] -> GlobalAveragePool -> Q : QLinearGlobalAveragePool, or ORT's float pooling
             case "GlobalAveragePool" -> {
-                QTensor in = activation(dq(p.input(0), p));
+                Node d = poolSource(p, nodes);
+                QTensor in = activation(d);
                 if (in.shape().length != 4) {
                     throw new Unsupported("GlobalAveragePool of a rank-" + in.shape().length + " tensor (only NCHW)");
                 }
@@ -318,7 +323,10 @@ public final class Matcher {
                     throw new Unsupported("Relu/Clip after GlobalAveragePool is not supported");
                 }
                 covered.add(p);
-                ops.add(new QOp.GlobalAvgPool(p.name(), nodes, in, define(outName, t, qp.scales[0], qp.zps[0])));
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                String f = d.outputs().get(0).equals(p.input(0)) ? null : g.producer(p.input(0)).opType();
+                ops.add(f == null && ortFuses(List.of(d.input(0)), q) ? new QOp.GlobalAvgPool(p.name(), nodes, in, out)
+                        : floatAvgPool(p, in, out, f, nodes));
             }
             // DQ(x) -> Reshape | Flatten | Squeeze | Unsqueeze -> Q
             case "Reshape", "Flatten", "Squeeze", "Unsqueeze" -> {
@@ -338,6 +346,169 @@ public final class Matcher {
                     + " QuantizeLinear is not supported: it would have to run in float");
         }
         covered.add(p);
+    }
+
+    /**
+     * Which kernel ONNX Runtime (CPU, x86, default optimisations) runs for {@code DQ(a), DQ(b) -> add -> [Relu|Clip] -> q}.
+     * On x86 its QDQS8ToU8Transformer (onnxruntime/core/optimizer/qdq_transformer/qdq_s8_to_u8.cc) rewrites an int8
+     * {@code QuantizeLinear -> DequantizeLinear} pair to uint8 (zero point + 128) only when the Q's output has exactly
+     * one consumer edge, a DQ, with the same constant single zero point; it runs after EnsureUniqueDQForNodeUnit, which
+     * gives every consumer of a DQ its own copy, so a tensor read by several nodes (a residual shortcut, the model
+     * input feeding a Conv and an Add) keeps int8. The selector then fuses the Add into QLinearAdd only when both
+     * input types equal the output type (BinaryNodeGroupSelector in qdq_selectors.cc); otherwise the Add runs in float.
+     * A constant operand is left out of the comparison.
+     */
+    private QOp.Add.Kernel ortAddKernel(Node add, Node q) {
+        List<String> ins = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Node d = g.producer(add.input(i));
+            if (d != null && !g.isConstant(d.input(0))) {
+                ins.add(d.input(0));
+            }
+        }
+        if (!ortFuses(ins, q)) {
+            return QOp.Add.Kernel.FLOAT;
+        }
+        boolean allShifted = ortRewrittenType(q.outputs().get(0)) == DType.UINT8 && declaredType(q) == DType.INT8;
+        for (String in : ins) {
+            allShifted &= ownType(in) == DType.INT8;
+        }
+        return allShifted ? QOp.Add.Kernel.QLINEAR_UINT8 : QOp.Add.Kernel.QLINEAR;
+    }
+
+    /**
+     * Whether ONNX Runtime fuses a QDQ group whose DequantizeLinear nodes read the quantized activations {@code ins}
+     * and whose QuantizeLinear is {@code q}: its selectors require the input and output types to be equal after
+     * the x86 int8-to-uint8 rewrite ({@link #ortRewrittenType}); otherwise the group runs in float.
+     */
+    private boolean ortFuses(List<String> ins, Node q) {
+        DType out = ortRewrittenType(q.outputs().get(0));
+        for (String in : ins) {
+            if (ortRewrittenType(in) != out) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The DequantizeLinear feeding a pooling node {@code p}, directly or through one unary float op whose float32
+     * result intbench reproduces bit for bit ({@link OrtFloat}); that op joins the group's nodes.
+     */
+    private Node poolSource(Node p, List<String> nodes) {
+        Node src = g.producer(p.input(0));
+        if (src != null && !src.opType().equals("DequantizeLinear") && src.inputCount() == 1 && singleUse(p.input(0))) {
+            if (OrtFloat.of(src.opType()) == null) {
+                throw new Unsupported("input '" + p.input(0) + "' of '" + p.name() + "' is computed in float by '" + src.name()
+                        + "' (" + src.opType() + "); intbench reproduces ONNX Runtime's float result only for Tanh, Relu, Neg,"
+                        + " Abs and Identity there");
+            }
+            Node d = dq(src.input(0), src);
+            covered.add(src);
+            nodes.add(0, src.name());
+            return d;
+        }
+        return dq(p.input(0), p);
+    }
+
+    /**
+     * The pooling of a group ONNX Runtime leaves in float: MlasPool (onnxruntime/core/mlas/lib/pooling.cpp) picks
+     * its global kernel when the window is the whole unpadded input with stride 1, its 2-D vector kernel when the
+     * horizontal stride is at most 2, kernels at most 32 and the padded row fits its 2,048-float buffer, else its
+     * generic kernel; each sums in its own order. QuantizeLinear follows.
+     */
+    private QOp floatAvgPool(Node n, QTensor in, QTensor out, String function, List<String> nodes) {
+        long[] is = in.shape();
+        if (is.length != 4) {
+            throw new Unsupported("only 2-D average pooling (NCHW) is supported");
+        }
+        int[] kernel;
+        int[] strides;
+        int[] pads;
+        boolean includePad = false;
+        if (n.opType().equals("GlobalAveragePool")) {
+            kernel = new int[] {(int) is[2], (int) is[3]};
+            strides = new int[] {1, 1};
+            pads = new int[] {0, 0};
+        } else {
+            kernel = ints(n.attrInts("kernel_shape", null));
+            strides = ints(n.attrInts("strides", new long[] {1, 1}));
+            long[] dl = n.attrInts("dilations", new long[] {1, 1});
+            if (dl[0] != 1 || dl[1] != 1) {
+                throw new Unsupported("AveragePool with dilations is not supported");
+            }
+            pads = pads(n, is, out.shape(), kernel, strides, new int[] {1, 1});
+            includePad = n.attrInt("count_include_pad", 0) != 0;
+        }
+        long[] os = out.shape();
+        long endH = Math.max(0, (os[2] - 1) * strides[0] + kernel[0] - is[2] - pads[0]);
+        long endW = Math.max(0, (os[3] - 1) * strides[1] + kernel[1] - is[3] - pads[1]);
+        int order;
+        if (kernel[0] == is[2] && kernel[1] == is[3] && strides[0] == 1 && strides[1] == 1 && pads[0] == 0 && pads[1] == 0
+                && endH == 0 && endW == 0) {
+            order = io.intbench.isa.Descriptor.SUM_FOUR_LANES;
+        } else if (strides[1] <= 2 && kernel[0] <= 32 && kernel[1] <= 32 && pads[1] + endW + is[3] <= 2048 - 3) {
+            order = io.intbench.isa.Descriptor.SUM_COLUMNS_FIRST;
+        } else {
+            order = io.intbench.isa.Descriptor.SUM_ROW_MAJOR;
+        }
+        return new QOp.AvgPool(n.name(), nodes, in, out, kernel, strides, pads, includePad, true, order, function);
+    }
+
+    /** The element type of a Q node's output as declared by its zero point (or output_dtype). */
+    private DType declaredType(Node q) {
+        return quantParams(q, 1, 2, "y").type;
+    }
+
+    /** The element type of a quantized tensor: its QuantizeLinear's, or the one inferred for it. */
+    private DType ownType(String t) {
+        Node q = g.producer(t);
+        return q != null && q.opType().equals("QuantizeLinear") ? declaredType(q) : DType.fromOnnx(g.valueInfo(t).elemType());
+    }
+
+    /**
+     * The type ONNX Runtime's x86 int8-to-uint8 rewrite gives the quantized tensor {@code t}: uint8 when {@code t} is
+     * int8, produced by a QuantizeLinear whose only consumer edge goes to one DequantizeLinear with the same constant
+     * scalar zero point, which itself has at most one consumer edge (neither being a graph output, except the DQ's own);
+     * otherwise its own type.
+     */
+    private DType ortRewrittenType(String t) {
+        DType own = ownType(t);
+        Node q = g.producer(t);
+        if (own != DType.INT8 || q == null || !q.opType().equals("QuantizeLinear") || g.isGraphOutput(t) || edges(t) != 1) {
+            return own;
+        }
+        Node d = g.consumers(t).get(0);
+        if (!d.opType().equals("DequantizeLinear") || d.inputCount() < 3 || q.inputCount() < 3) {
+            return own;
+        }
+        String dOut = d.outputs().get(0);
+        int dEdges = edges(dOut) + (g.isGraphOutput(dOut) && edges(dOut) > 0 ? 1 : 0);
+        if (dEdges > 1 || !sameScalarZeroPoint(q.input(2), d.input(2))) {
+            return own;
+        }
+        return DType.UINT8;
+    }
+
+    /** Consumer edges of a tensor: one per node input that reads it. */
+    private int edges(String t) {
+        int n = 0;
+        for (Node c : g.consumers(t)) {
+            for (String in : c.inputs()) {
+                n += in.equals(t) ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    private boolean sameScalarZeroPoint(String a, String b) {
+        if (a.isEmpty() || b.isEmpty() || !g.isConstant(a) || !g.isConstant(b)) {
+            return false;
+        }
+        Tensor za = g.constant(a);
+        Tensor zb = g.constant(b);
+        return za.size() == 1 && zb.size() == 1 && za.elemType() == DType.INT8.onnxCode() && zb.elemType() == DType.INT8.onnxCode()
+                && za.intAt(0) == zb.intAt(0);
     }
 
     /**
@@ -406,7 +577,7 @@ public final class Matcher {
         QuantParams c = quantParams(n, 6, 7, "C");
         QTensor out = define(n.outputs().get(0), c.type, c.scales[0], c.zps[0]);
         covered.add(n);
-        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax(), false));
+        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax(), QOp.Add.Kernel.QLINEAR));
     }
 
     /** QLinearGlobalAveragePool(X, x_scale, x_zp, y_scale, y_zp) (com.microsoft), NCHW */

@@ -46,14 +46,24 @@ public sealed interface QOp {
     }
 
     /**
-     * Elementwise add of two quantized tensors (numpy broadcasting), as ORT's QLinearAdd; {@code qdq}
-     * when it came from a QDQ group (ORT then evaluates int8 on uint8-shifted codes on x86).
+     * Elementwise add of two quantized tensors (numpy broadcasting), computed as ONNX Runtime computes
+     * the group: see {@link Kernel}.
      */
-    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, boolean qdq)
+    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, Kernel kernel)
             implements QOp {
+        /** What ONNX Runtime (x86, default optimisations) runs for the group. */
+        public enum Kernel {
+            /** QLinearAdd on the codes as they are (QOperator models; QDQ groups ORT fuses without rewriting). */
+            QLINEAR,
+            /** QLinearAdd of int8 QDQ tensors that ORT's x86 int8-to-uint8 rewrite turned into uint8 (codes + 128). */
+            QLINEAR_UINT8,
+            /** {@code DQ -> float Add -> Q}: the group ORT leaves in float because its operand types differ. */
+            FLOAT
+        }
+
         public List<QTensor> inputs() { return List.of(a, b); }
 
-        public String kind() { return "QLinearAdd"; }
+        public String kind() { return kernel == Kernel.FLOAT ? "Add" : "QLinearAdd"; }
     }
 
     /** Max pooling on the codes; output shares the input's parameters. */
@@ -134,12 +144,25 @@ public sealed interface QOp {
         public String kind() { return op; }
     }
 
-    /** Average pooling as ORT's QLinearAveragePool (2-D, NCHW). */
+    /**
+     * Average pooling (2-D, NCHW) as ONNX Runtime computes the group: ORT's QLinearAveragePool
+     * ({@code floatPool} false), or, for a group ORT leaves in float, its float AveragePool / GlobalAveragePool
+     * (MlasPool, summing in {@code sumOrder}, an {@code io.intbench.isa.Descriptor.SUM_*} constant) on the
+     * dequantized input, or on {@code function} of it (a unary float op between the DequantizeLinear and the
+     * pooling, such as Tanh; null for none), followed by QuantizeLinear.
+     */
     record AvgPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
-                   boolean countIncludePad) implements QOp {
+                   boolean countIncludePad, boolean floatPool, int sumOrder, String function) implements QOp {
+        public AvgPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
+                       boolean countIncludePad) {
+            this(name, nodes, in, out, kernel, strides, pads, countIncludePad, false, 0, null);
+        }
+
         public List<QTensor> inputs() { return List.of(in); }
 
-        public String kind() { return "QLinearAveragePool"; }
+        public String kind() {
+            return floatPool ? (function == null ? "" : function + " + ") + "AveragePool (float in ORT)" : "QLinearAveragePool";
+        }
     }
 
     /** Softmax along the last axis as ORT's QLinearSoftmax; {@code opset} decides ORT's reduction length. */
