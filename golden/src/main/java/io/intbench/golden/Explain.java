@@ -303,7 +303,11 @@ public final class Explain {
         }
         sb.append('\n');
         for (QModel.Output out : m.outputs()) {
-            sb.append("output ").append(out.onnxName()).append(out.floatOutput() ? " (float) <- host DequantizeLinear <- " : " (integer) = ")
+            String host = out.epilogueBias().length > 0
+                    ? " (float) <- host epilogue: DequantizeLinear, then + a float bias of " + out.epilogueBias().length
+                            + " values (the model's float Add after its last DequantizeLinear, as ONNX Runtime runs it) <- "
+                    : " (float) <- host DequantizeLinear <- ";
+            sb.append("output ").append(out.onnxName()).append(out.floatOutput() ? host : " (integer) = ")
                     .append(params(out.q())).append('\n');
         }
         sb.append("\nTensors passed between layers (").append(r.interLayerTensors().size()).append("):\n");

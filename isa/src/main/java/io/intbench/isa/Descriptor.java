@@ -239,6 +239,13 @@ public sealed interface Descriptor {
     int SUM_COLUMNS_FIRST = 1;
     /** {@link AvgPoolDesc#sumOrder}: four partial sums over elements {@code i mod 4}, combined as {@code (s0 + s2) + (s1 + s3)}, then the tail (MLAS's global kernel). */
     int SUM_FOUR_LANES = 2;
+    /**
+     * {@link AvgPoolDesc#sumOrder}: Eigen's vectorised sum of a contiguous window (ONNX Runtime's float ReduceMean):
+     * the elements before the first 16-byte boundary (counted from the start of the tensor) are kept aside, whole
+     * packets of four are summed into two packet accumulators (a third packet into the first), the packet is reduced
+     * as {@code (s0 + s2) + (s1 + s3)}, then the elements kept aside and the tail are added one by one.
+     */
+    int SUM_EIGEN_PACKETS = 3;
 
     /**
      * Average pooling over NCHW codes, as ONNX Runtime computes it: {@code dqAddr} holds 256 int32 float32
@@ -257,8 +264,11 @@ public sealed interface Descriptor {
             bool("countIncludePad", countIncludePad);
             bool("outSigned", outSigned);
             bool("quantizeLinear", quantizeLinear);
-            if (sumOrder < SUM_ROW_MAJOR || sumOrder > SUM_FOUR_LANES) {
-                throw new IllegalArgumentException("sumOrder must be 0, 1 or 2, got " + sumOrder);
+            if (sumOrder < SUM_ROW_MAJOR || sumOrder > SUM_EIGEN_PACKETS) {
+                throw new IllegalArgumentException("sumOrder must be 0 to 3, got " + sumOrder);
+            }
+            if (sumOrder == SUM_EIGEN_PACKETS && (kH != inH || kW != inW || outH != 1 || outW != 1)) {
+                throw new IllegalArgumentException("sumOrder 3 (Eigen) needs one window covering the whole input plane");
             }
             if (padTop < 0 || padLeft < 0) {
                 throw new IllegalArgumentException("pads must be non-negative");

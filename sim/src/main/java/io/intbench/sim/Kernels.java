@@ -650,6 +650,7 @@ public final class Kernels {
                     int sum = switch (d.sumOrder()) {
                         case Descriptor.SUM_COLUMNS_FIRST -> windowSumColumnsFirst(mem, dq, base, d.inW(), hs, he, ws, we);
                         case Descriptor.SUM_FOUR_LANES -> windowSumFourLanes(mem, dq, base, d.inW(), hs, he, ws, we);
+                        case Descriptor.SUM_EIGEN_PACKETS -> planeSumEigen(mem, dq, base, inHW, nc * inHW);
                         default -> windowSumRowMajor(mem, dq, base, d.inW(), hs, he, ws, we);
                     };
                     int count = d.countIncludePad() == 1 ? d.kH() * d.kW() : (he - hs) * (we - ws);
@@ -689,6 +690,64 @@ public final class Kernels {
             sum = w == ws ? col : SoftFloat32.add(sum, col);
         }
         return sum;
+    }
+
+    /** Floats per Eigen packet (SSE's Packet4f, the vector width ONNX Runtime's Eigen code is built for on x86-64). */
+    private static final int EIGEN_PACKET = 4;
+
+    /**
+     * Eigen's {@code redux_impl} for a linear vectorised sum ({@code Map<const Array>.sum()}, which ONNX Runtime's
+     * ReduceAggregatorSum/Mean run per output for a reduction over the innermost axes) of the {@code n} elements at
+     * {@code base}, which lie {@code offset} elements from the start of a 16-byte aligned tensor: the first
+     * {@code alignedStart} elements (up to the next packet boundary) are set aside, packets of four go to two
+     * accumulators alternately, which are then added (plus one more packet if an odd one remains), reduced as
+     * {@code (p0 + p2) + (p1 + p3)} (SSE {@code predux}), then the set-aside elements and the tail are added in order.
+     */
+    private static int planeSumEigen(byte[] mem, int[] dq, int base, int n, int offset) {
+        int p = EIGEN_PACKET;
+        int alignedStart = Math.min(n, (p - offset % p) % p);
+        int alignedSize = (n - alignedStart) / p * p;
+        int alignedEnd2 = alignedStart + (n - alignedStart) / (2 * p) * (2 * p);
+        int alignedEnd = alignedStart + alignedSize;
+        if (alignedSize == 0) {
+            int res = dq[mem[base] & 0xFF];
+            for (int i = 1; i < n; i++) {
+                res = SoftFloat32.add(res, dq[mem[base + i] & 0xFF]);
+            }
+            return res;
+        }
+        int[] r0 = new int[p];
+        int[] r1 = new int[p];
+        for (int j = 0; j < p; j++) {
+            r0[j] = dq[mem[base + alignedStart + j] & 0xFF];
+        }
+        if (alignedSize > p) {
+            for (int j = 0; j < p; j++) {
+                r1[j] = dq[mem[base + alignedStart + p + j] & 0xFF];
+            }
+            for (int i = alignedStart + 2 * p; i < alignedEnd2; i += 2 * p) {
+                for (int j = 0; j < p; j++) {
+                    r0[j] = SoftFloat32.add(r0[j], dq[mem[base + i + j] & 0xFF]);
+                    r1[j] = SoftFloat32.add(r1[j], dq[mem[base + i + p + j] & 0xFF]);
+                }
+            }
+            for (int j = 0; j < p; j++) {
+                r0[j] = SoftFloat32.add(r0[j], r1[j]);
+            }
+            if (alignedEnd > alignedEnd2) {
+                for (int j = 0; j < p; j++) {
+                    r0[j] = SoftFloat32.add(r0[j], dq[mem[base + alignedEnd2 + j] & 0xFF]);
+                }
+            }
+        }
+        int res = SoftFloat32.add(SoftFloat32.add(r0[0], r0[2]), SoftFloat32.add(r0[1], r0[3]));
+        for (int i = 0; i < alignedStart; i++) {
+            res = SoftFloat32.add(res, dq[mem[base + i] & 0xFF]);
+        }
+        for (int i = alignedEnd; i < n; i++) {
+            res = SoftFloat32.add(res, dq[mem[base + i] & 0xFF]);
+        }
+        return res;
     }
 
     /**

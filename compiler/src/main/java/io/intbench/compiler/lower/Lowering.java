@@ -280,8 +280,9 @@ public final class Lowering {
                 long[] os = ap.out().shape();
                 int dq = image.putInts(ap.function() == null ? Tables.dequantizeBits(ap.in())
                         : Tables.floatBits(ap.in(), io.intbench.compiler.quant.OrtFloat.of(ap.function())));
+                // a ReduceMean without keepdims has [N, C] as its output shape: one value per plane all the same
                 Descriptor.AvgPoolDesc d = new Descriptor.AvgPoolDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3],
-                        (int) os[2], (int) os[3], ap.kernel()[0], ap.kernel()[1], ap.strides()[0], ap.strides()[1],
+                        os.length == 4 ? (int) os[2] : 1, os.length == 4 ? (int) os[3] : 1, ap.kernel()[0], ap.kernel()[1], ap.strides()[0], ap.strides()[1],
                         ap.pads()[0], ap.pads()[1], b(ap.countIncludePad()), dq, Float.floatToRawIntBits(ap.out().scale()),
                         ap.out().zeroPoint(), b(ap.out().signed()), ap.sumOrder(), b(ap.floatPool()));
                 e = new Emitted(op, Opcode.AVGPOOL, desc(d), 0, 0, List.of(ap.in()), null);
@@ -623,7 +624,7 @@ public final class Lowering {
         for (QModel.Output o : model.outputs()) {
             QTensor q = o.q();
             out.add(new TensorDesc(q.name(), o.floatOutput() ? o.onnxName() : "", TensorDesc.Role.OUTPUT, q.type(),
-                    q.shape(), addrOf(q), o.scales(), o.zeroPoints(), o.axis()));
+                    q.shape(), addrOf(q), o.scales(), o.zeroPoints(), o.axis(), o.epilogueBias()));
         }
         Map<String, QTensor> byName = new HashMap<>();
         for (QOp op : model.ops()) {

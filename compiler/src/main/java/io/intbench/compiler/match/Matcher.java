@@ -328,6 +328,24 @@ public final class Matcher {
                 ops.add(f == null && ortFuses(List.of(d.input(0)), q) ? new QOp.GlobalAvgPool(p.name(), nodes, in, out)
                         : floatAvgPool(p, in, out, f, nodes));
             }
+            // DQ(x) -> ReduceMean over H and W -> Q : ORT's float ReduceMean (Eigen's vectorised sum), then QuantizeLinear
+            case "ReduceMean" -> {
+                noClamp(lo, hi, t, "ReduceMean");
+                Node d = dq(p.input(0), p);
+                QTensor in = activation(d);
+                long[] is = in.shape();
+                long[] axes = p.opset() >= 18 && p.inputCount() > 1 && !p.input(1).isEmpty()
+                        ? constInts(p.input(1), p) : p.attrInts("axes", null);
+                boolean spatial = is.length == 4 && axes != null && axes.length == 2
+                        && Arrays.stream(axes).map(a -> a < 0 ? a + 4 : a).sorted().boxed().toList().equals(List.of(2L, 3L));
+                if (!spatial) {
+                    throw new Unsupported("ReduceMean over axes " + Arrays.toString(axes) + " of a rank-" + is.length
+                            + " tensor (only the two spatial axes of an NCHW tensor)");
+                }
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                ops.add(new QOp.AvgPool(p.name(), nodes, in, out, new int[] {(int) is[2], (int) is[3]}, new int[] {1, 1},
+                        new int[] {0, 0}, false, true, io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS, null));
+            }
             // DQ(x) -> Reshape | Flatten | Squeeze | Unsqueeze -> Q
             case "Reshape", "Flatten", "Squeeze", "Unsqueeze" -> {
                 QTensor in = activation(dq(p.input(0), p));
@@ -649,6 +667,18 @@ public final class Matcher {
 
     // ----- op builders ----------------------------------------------------------------------------
 
+    private long[] constInts(String name, Node n) {
+        if (!g.isConstant(name)) {
+            throw new Unsupported("input '" + name + "' of '" + n.name() + "' is not a constant");
+        }
+        Tensor c = g.constant(name);
+        long[] v = new long[(int) c.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = c.intAt(i);
+        }
+        return v;
+    }
+
     private static void noClamp(int lo, int hi, DType t, String op) {
         if (lo > t.qmin() || hi < t.qmax()) {
             throw new Unsupported("Relu/Clip after " + op + " is not supported");
@@ -914,8 +944,33 @@ public final class Matcher {
         return g.consumers(t).size() == 1 && !g.outputs().contains(t);
     }
 
+    /** A float bias constant along the last axis of {@code out}: one value, or one per element of that axis. */
+    private float[] epilogueBias(Tensor c, long[] out, Node add) {
+        long[] cd = c.dims();
+        for (int i = 0; i + 1 < cd.length; i++) {
+            if (cd[i] != 1) {
+                throw new Unsupported("the float bias added to the output by '" + add.name() + "' has shape "
+                        + Arrays.toString(cd) + "; only a bias along the last axis is supported");
+            }
+        }
+        if (c.size() != 1 && (out.length == 0 || c.size() != out[out.length - 1])) {
+            throw new Unsupported("the float bias of '" + add.name() + "' has " + c.size() + " values for an output of shape "
+                    + Arrays.toString(out));
+        }
+        float[] b = new float[(int) c.size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = c.floatAt(i);
+        }
+        return b;
+    }
+
     private QModel.Output output(String o) {
-        if (native_.containsKey(o) && native_.get(o) != null) {
+        return output(o, true);
+    }
+
+    /** {@code asGraphOutput} false: {@code o} is a DequantizeLinear output that only feeds an epilogue. */
+    private QModel.Output output(String o, boolean asGraphOutput) {
+        if (asGraphOutput && native_.containsKey(o) && native_.get(o) != null) {
             QTensor q = native_.get(o);
             for (QModel.Input in : inputs) {
                 if (in.q().name().equals(o)) {
@@ -941,8 +996,23 @@ public final class Matcher {
         if (p == null) {
             throw new Unsupported("is not computed by any node");
         }
+        // DQ(y) + float bias -> graph output: the host adds the bias after dequantizing (an epilogue, like the DQ itself)
+        if (p.opType().equals("Add") && p.inputCount() == 2) {
+            for (int i = 0; i < 2; i++) {
+                Node d = g.producer(p.input(i));
+                String c = p.input(1 - i);
+                if (d != null && d.opType().equals("DequantizeLinear") && singleUse(d.outputs().get(0)) && g.isConstant(c)
+                        && g.constant(c).isFloat() && !g.isConstant(d.input(0)) && native_.get(d.input(0)) != null) {
+                    QModel.Output dqOut = output(d.outputs().get(0), false);
+                    float[] bias = epilogueBias(g.constant(c), shape(o), p);
+                    covered.add(p);
+                    covered.add(d);
+                    return new QModel.Output(o, true, dqOut.q(), dqOut.scales(), dqOut.zeroPoints(), dqOut.axis(), bias);
+                }
+            }
+        }
         throw new Unsupported("is computed in float by '" + p.name() + "' (" + p.opType() + "); intbench needs every graph"
-                + " output to be a quantized tensor or the DequantizeLinear of one");
+                + " output to be a quantized tensor, the DequantizeLinear of one, or that plus a constant float bias");
     }
 
     // ----- constants ------------------------------------------------------------------------------

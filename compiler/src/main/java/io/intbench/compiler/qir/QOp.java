@@ -161,7 +161,11 @@ public sealed interface QOp {
         public List<QTensor> inputs() { return List.of(in); }
 
         public String kind() {
-            return floatPool ? (function == null ? "" : function + " + ") + "AveragePool (float in ORT)" : "QLinearAveragePool";
+            if (!floatPool) {
+                return "QLinearAveragePool";
+            }
+            String pool = sumOrder == io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS ? "ReduceMean" : "AveragePool";
+            return (function == null ? "" : function + " + ") + pool + " (float in ORT)";
         }
     }
 
