@@ -141,7 +141,8 @@ public final class Golden {
         // a float output with a host epilogue (DQ + bias) is compared as float32, where the maps hold it
         for (TensorDesc t : p.tensors(TensorDesc.Role.OUTPUT)) {
             if (t.epilogueBias().length > 0 && sim.containsKey(t.onnxName()) && seen.add(t.onnxName())) {
-                GoldenReport.TensorComparison tc = compareTensor(t.onnxName(), sim.get(t.onnxName()), ort.get(t.onnxName()));
+                GoldenReport.TensorComparison tc = compareFloat(t.onnxName(), sim.get(t.onnxName()), ort.get(t.onnxName()),
+                        t.scales());
                 list.add(tc);
                 elements += tc.elements();
                 exact += tc.exact();
@@ -165,11 +166,8 @@ public final class Golden {
         long exact = 0;
         long maxDiff = 0;
         long first = -1;
-        boolean f32 = mine.dtype() == DType.FLOAT32;
         for (int i = 0; i < n; i++) {
-            // float32 (an output after a host epilogue): the distance in units in the last place, 0 only when bit-identical
-            long d = f32 ? Math.abs(ulpOrder(mine.getFloat(i)) - ulpOrder(ref.getFloat(i)))
-                    : Math.abs((long) mine.getInt(i) - ref.getInt(i));
+            long d = Math.abs((long) mine.getInt(i) - ref.getInt(i));
             if (d == 0) {
                 exact++;
             } else if (first < 0) {
@@ -180,10 +178,35 @@ public final class Golden {
         return new GoldenReport.TensorComparison(name, mine.dtype().name().toLowerCase(), n, exact, maxDiff, first, "");
     }
 
-    /** A float32's position on the line of all float32 values, so that neighbours differ by 1. */
-    private static long ulpOrder(float f) {
-        int b = Float.floatToRawIntBits(f);
-        return b < 0 ? -(long) (b & 0x7FFF_FFFF) : b;
+    /**
+     * A float output after a host epilogue (DequantizeLinear, then + bias): exact means bit-identical; a difference
+     * is counted in steps of the output's quantization scale, rounded up (so any difference counts at least 1 LSB).
+     */
+    static GoldenReport.TensorComparison compareFloat(String name, HostTensor mine, HostTensor ref, float[] scales) {
+        if (ref == null || ref.dtype() != DType.FLOAT32 || ref.elements() != mine.elements()) {
+            return compareTensor(name, mine, ref);
+        }
+        float step = scales[0];
+        for (float sc : scales) {
+            step = Math.min(step, sc);
+        }
+        int n = Math.toIntExact(mine.elements());
+        long exact = 0;
+        long maxDiff = 0;
+        long first = -1;
+        for (int i = 0; i < n; i++) {
+            float a = mine.getFloat(i);
+            float b = ref.getFloat(i);
+            if (Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b)) {
+                exact++;
+                continue;
+            }
+            if (first < 0) {
+                first = i;
+            }
+            maxDiff = Math.max(maxDiff, Math.max(1, (long) Math.ceil(Math.abs((double) a - b) / step)));
+        }
+        return new GoldenReport.TensorComparison(name, "float32", n, exact, maxDiff, first, "");
     }
 
     /** The no-float audit of a compiled program, from {@link ProgramAudit}: never hard-coded. */

@@ -21,6 +21,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.intbench.compiler.testing.QdqModelBuilder;
+import io.intbench.compiler.testing.QdqModelBuilder.Act;
+import java.util.function.Function;
+import static io.intbench.golden.OperatorCoverageTest.attr;
 
 /**
  * Groups ONNX Runtime leaves in float between a DequantizeLinear and a QuantizeLinear, reproduced bit for bit
@@ -127,5 +131,164 @@ class FloatGroupsTest {
             }
         }
         assertTrue(checked > 0, name + ": no Add or pooling checked");
+    }
+
+    record Case(String name, Function<Long, QdqModelBuilder> recipe) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
+     * An int8 model input read by two nodes stays int8 in ORT (its Q has two consumer edges), while a pooling's
+     * single-consumer output becomes uint8: ORT then runs the pooling in float, each in MlasPool's kernel for
+     * its geometry (the vector kernel for strides up to 2, the generic one for stride 3, the global one).
+     */
+    static Case int8FanOutPools(String name, int[] kernel, int[] strides, int[] pads, long h, long w) {
+        return new Case(name, seed -> {
+            QdqModelBuilder b = QdqModelBuilder.create(seed).activationType(DType.INT8);
+            Act x = b.input("input", 0.05f, 3, 1, 5, h, w);
+            long oh = (h + pads[0] + pads[2] - kernel[0]) / strides[0] + 1;
+            long ow = (w + pads[1] + pads[3] - kernel[1]) / strides[1] + 1;
+            b.output(b.floatOp(x, "AveragePool", new long[] {1, 5, oh, ow}, attr("kernel_shape", kernel[0], kernel[1]),
+                    attr("strides", strides[0], strides[1]), attr("pads", pads[0], pads[1], pads[2], pads[3])), "pooled");
+            b.output(b.globalAveragePool(x), "global");
+            return b;
+        });
+    }
+
+    /** ReduceMean over H and W, which ORT always runs in float (Eigen's vectorised sum), at plane sizes of every residue mod 4 and 8. */
+    static Case reduceMean(String name, DType t, long h, long w) {
+        return new Case(name, seed -> {
+            QdqModelBuilder b = QdqModelBuilder.create(seed).activationType(t);
+            Act x = t == DType.UINT8 ? b.input("input", 0.03f, 120, 1, 9, h, w) : b.input("input", 0.03f, -7, 1, 9, h, w);
+            b.output(b.floatOp(x, "ReduceMean", new long[] {1, 9, 1, 1}, attr("axes", 2, 3), attr("keepdims", 1)), "output");
+            return b;
+        });
+    }
+
+    static List<Case> cases() {
+        return List.of(
+                int8FanOutPools("int8_fanout_avgpool_3x3_s2_pads", new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}, 11, 13),
+                int8FanOutPools("int8_fanout_avgpool_2x2_s1", new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0, 0, 0}, 6, 9),
+                int8FanOutPools("int8_fanout_avgpool_3x3_s3", new int[] {3, 3}, new int[] {3, 3}, new int[] {0, 0, 0, 0}, 9, 12),
+                reduceMean("reducemean_7x7_u8", DType.UINT8, 7, 7),
+                reduceMean("reducemean_5x6_u8", DType.UINT8, 5, 6),
+                reduceMean("reducemean_3x3_s8", DType.INT8, 3, 3),
+                reduceMean("reducemean_9x13_s8", DType.INT8, 9, 13));
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> runs() {
+        return cases().stream().flatMap(c -> java.util.stream.Stream.of(org.junit.jupiter.params.provider.Arguments.of(c, 1L),
+                org.junit.jupiter.params.provider.Arguments.of(c, 2L), org.junit.jupiter.params.provider.Arguments.of(c, 3L)));
+    }
+
+    /** Builder models whose pooling ORT runs in float: bit-exact, and the pooling was compiled as ORT's float pooling. */
+    @ParameterizedTest(name = "{0} seed {1}")
+    @org.junit.jupiter.params.provider.MethodSource("runs")
+    void floatPoolingIsBitExact(Case c, long seed) {
+        QdqModelBuilder b = c.recipe().apply(seed);
+        HardwareConfig cfg = HardwareConfig.defaultConfig();
+        Compiler.Result r = Compiler.compile(b.build(), c.name(), cfg, Compiler.Options.defaults().withMode(RequantMode.ORT));
+        assertTrue(r.qmodel().ops().stream().anyMatch(o -> o instanceof QOp.AvgPool ap && ap.floatPool()),
+                c.name() + ": expected a float pooling");
+        OperatorCoverageTest.assertExact(c.name() + " seed " + seed,
+                Golden.run(r, cfg, Map.of(b.inputNames().get(0), b.randomInput(seed * 7 + 1)), 1, 0, 1));
+    }
+
+    static OnnxProto.TypeProto floatType(long... shape) {
+        OnnxProto.TensorShapeProto.Builder sb = OnnxProto.TensorShapeProto.newBuilder();
+        for (long d : shape) {
+            sb.addDim(OnnxProto.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return OnnxProto.TypeProto.newBuilder().setTensorType(OnnxProto.TypeProto.Tensor.newBuilder()
+                .setElemType(DType.FLOAT32.onnxCode()).setShape(sb)).build();
+    }
+
+    /** A float model with one node {@code op(x) -> y}. */
+    static byte[] floatModel(String op, long[] in, long[] out, OnnxProto.AttributeProto... attrs) {
+        OnnxProto.NodeProto.Builder n = OnnxProto.NodeProto.newBuilder().setOpType(op).setName(op).addInput("x").addOutput("y");
+        for (OnnxProto.AttributeProto a : attrs) {
+            n.addAttribute(a);
+        }
+        OnnxProto.GraphProto g = OnnxProto.GraphProto.newBuilder().setName("pool").addNode(n)
+                .addInput(OnnxProto.ValueInfoProto.newBuilder().setName("x").setType(floatType(in)))
+                .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("y").setType(floatType(out))).build();
+        return OnnxProto.ModelProto.newBuilder().setIrVersion(8).setGraph(g)
+                .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).build().toByteArray();
+    }
+
+    /**
+     * Each summation order the AVGPOOL instruction emulates equals, bit for bit, ONNX Runtime's float kernel it stands
+     * for, on random floats (where the order matters): ReduceMean over H and W (Eigen's packet sum, with the plane's
+     * alignment), AveragePool with strides 2 and pads (MlasPool's vector kernel), with stride 3 (its generic kernel),
+     * and GlobalAveragePool (its global kernel). Each order is also shown to matter: row-major summation would have
+     * differed from ORT somewhere.
+     */
+    @Test
+    void summationOrdersMatchOrtFloatKernels() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        record Geo(String op, long c, long h, long w, int k, int stride, int pad, int order) { }
+        List<Geo> geos = List.of(new Geo("ReduceMean", 64, 7, 7, 7, 1, 0, io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS),
+                new Geo("ReduceMean", 37, 5, 6, 0, 1, 0, io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS),
+                new Geo("ReduceMean", 16, 3, 3, 0, 1, 0, io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS),
+                new Geo("ReduceMean", 16, 9, 13, 0, 1, 0, io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS),
+                // pooling channel counts that are not multiples of 8: with 8 or 16 channels per block, ORT's level-3
+                // NchwcTransformer would replace the float pooling by its NCHWc kernel, which is not emulated (README)
+                new Geo("AveragePool", 13, 11, 13, 3, 2, 1, io.intbench.isa.Descriptor.SUM_COLUMNS_FIRST),
+                new Geo("AveragePool", 11, 12, 12, 4, 1, 0, io.intbench.isa.Descriptor.SUM_COLUMNS_FIRST),
+                new Geo("AveragePool", 9, 9, 12, 3, 3, 0, io.intbench.isa.Descriptor.SUM_ROW_MAJOR),
+                new Geo("GlobalAveragePool", 7, 7, 9, 0, 1, 0, io.intbench.isa.Descriptor.SUM_FOUR_LANES));
+        int orderMatters = 0;
+        for (Geo g : geos) {
+            boolean global = !g.op().equals("AveragePool");
+            int kh = global ? (int) g.h() : g.k();
+            int kw = global ? (int) g.w() : g.k();
+            long oh = global ? 1 : (g.h() + 2L * g.pad() - kh) / g.stride() + 1;
+            long ow = global ? 1 : (g.w() + 2L * g.pad() - kw) / g.stride() + 1;
+            float[] x = new float[(int) (g.c() * g.h() * g.w())];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * Math.exp(3 * rnd.nextDouble()));
+            }
+            byte[] model = switch (g.op()) {
+                case "ReduceMean" -> floatModel("ReduceMean", new long[] {1, g.c(), g.h(), g.w()}, new long[] {1, g.c(), 1, 1},
+                        attr("axes", 2, 3), attr("keepdims", 1));
+                case "AveragePool" -> floatModel("AveragePool", new long[] {1, g.c(), g.h(), g.w()}, new long[] {1, g.c(), oh, ow},
+                        attr("kernel_shape", kh, kw), attr("strides", g.stride(), g.stride()),
+                        attr("pads", g.pad(), g.pad(), g.pad(), g.pad()));
+                default -> floatModel(g.op(), new long[] {1, g.c(), g.h(), g.w()}, new long[] {1, g.c(), 1, 1});
+            };
+            float[] ort;
+            try (OrtRunner r = OrtRunner.open(model, true, 1)) {
+                ort = r.run(Map.of("x", HostTensor.ofFloats(new long[] {1, g.c(), g.h(), g.w()}, x))).get("y").toFloatArray();
+            }
+            int hw = (int) (g.h() * g.w());
+            int o = 0;
+            for (int ch = 0; ch < g.c(); ch++) {
+                int[] plane = new int[hw];
+                for (int i = 0; i < hw; i++) {
+                    plane[i] = Float.floatToRawIntBits(x[ch * hw + i]);
+                }
+                for (int y = 0; y < oh; y++) {
+                    for (int xo = 0; xo < ow; xo++, o++) {
+                        int hs = y * g.stride() - g.pad();
+                        int ws = xo * g.stride() - g.pad();
+                        int he = Math.min(hs + kh, (int) g.h());
+                        int we = Math.min(ws + kw, (int) g.w());
+                        hs = Math.max(hs, 0);
+                        ws = Math.max(ws, 0);
+                        int count = io.intbench.sim.SoftFloat32.fromInt((long) (he - hs) * (we - ws));
+                        int mine = io.intbench.sim.SoftFloat32.div(
+                                io.intbench.sim.Kernels.windowSum(g.order(), plane, (int) g.w(), hs, he, ws, we, ch * hw), count);
+                        assertEquals(Float.floatToRawIntBits(ort[o]), mine, g + " channel " + ch + " output " + y + "," + xo);
+                        int rowMajor = io.intbench.sim.SoftFloat32.div(io.intbench.sim.Kernels.windowSum(
+                                io.intbench.isa.Descriptor.SUM_ROW_MAJOR, plane, (int) g.w(), hs, he, ws, we, ch * hw), count);
+                        orderMatters += rowMajor != mine ? 1 : 0;
+                    }
+                }
+            }
+        }
+        assertTrue(orderMatters > 0, "row-major summation never differed: the test would not notice a wrong order");
     }
 }
