@@ -160,6 +160,15 @@ public final class Explain {
             return "256-entry table";
         } else if (d instanceof Descriptor.EltwiseDesc) {
             return "256x256 table";
+        } else if (d instanceof Descriptor.AvgPoolDesc ap) {
+            String order = switch (ap.sumOrder()) {
+                case Descriptor.SUM_COLUMNS_FIRST -> "MlasPool's vector-kernel order (window columns first)";
+                case Descriptor.SUM_FOUR_LANES -> "MlasPool's global-kernel order (four interleaved partial sums)";
+                case Descriptor.SUM_EIGEN_PACKETS -> "Eigen's packet order (ReduceMean)";
+                default -> "row-major order";
+            };
+            return "float32 steps emulated with integers (SoftFloat32): a table of 256 float32 values, sum in " + order
+                    + ", / count, / y_scale, " + (ap.quantizeLinear() == 1 ? "round, + zp (QuantizeLinear)" : "+ zp, round");
         } else {
             return "exact on codes";
         }

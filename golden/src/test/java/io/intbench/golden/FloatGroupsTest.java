@@ -291,4 +291,51 @@ class FloatGroupsTest {
         }
         assertTrue(orderMatters > 0, "row-major summation never differed: the test would not notice a wrong order");
     }
+
+    static OnnxProto.TensorProto scalar(String name, DType t, float v) {
+        OnnxProto.TensorProto.Builder b = OnnxProto.TensorProto.newBuilder().setName(name).setDataType(t.onnxCode());
+        return (t == DType.FLOAT32 ? b.addFloatData(v) : b.addInt32Data((int) v)).build();
+    }
+
+    /** {@code Q(x) -> DQ -> Tanh -> Add(., DQ) -> Q -> DQ}: a unary float op before a float Add, no Q between them. */
+    static OnnxProto.ModelProto tanhAddModel(DType t) {
+        boolean u8 = t == DType.UINT8;
+        long[] shape = {1, 3, 4, 5};
+        OnnxProto.GraphProto.Builder g = OnnxProto.GraphProto.newBuilder().setName("tanh_add")
+                .addInitializer(scalar("s", DType.FLOAT32, 0.02f)).addInitializer(scalar("z", t, u8 ? 128 : 0))
+                .addInitializer(scalar("s2", DType.FLOAT32, 0.03f)).addInitializer(scalar("z2", t, u8 ? 120 : -8))
+                .addInput(OnnxProto.ValueInfoProto.newBuilder().setName("x").setType(floatType(shape)))
+                .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("y").setType(floatType(shape)));
+        String[][] nodes = {{"QuantizeLinear", "x", "s", "z", "xq"}, {"DequantizeLinear", "xq", "s", "z", "xd"},
+            {"Tanh", "xd", "t"}, {"Add", "t", "xd", "a"}, {"QuantizeLinear", "a", "s2", "z2", "aq"},
+            {"DequantizeLinear", "aq", "s2", "z2", "y"}};
+        for (String[] n : nodes) {
+            OnnxProto.NodeProto.Builder nb = OnnxProto.NodeProto.newBuilder().setOpType(n[0]).setName(n[0] + "_" + n[n.length - 1]);
+            for (int i = 1; i < n.length - 1; i++) {
+                nb.addInput(n[i]);
+            }
+            g.addNode(nb.addOutput(n[n.length - 1]));
+        }
+        return OnnxProto.ModelProto.newBuilder().setIrVersion(8).setGraph(g)
+                .addOpsetImport(OnnxProto.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).build();
+    }
+
+    /** A unary float op feeding a float Add (no Q between them) becomes one 256 x 256 table, bit-exact with ORT. */
+    @ParameterizedTest
+    @ValueSource(strings = {"UINT8", "INT8"})
+    void unaryThenFloatAddIsBitExact(String type) {
+        HardwareConfig cfg = HardwareConfig.defaultConfig();
+        Compiler.Result c = Compiler.compile(tanhAddModel(DType.valueOf(type)), "tanh_add_" + type, cfg,
+                Compiler.Options.defaults().withMode(RequantMode.ORT));
+        QOp.Add add = c.qmodel().ops().stream().filter(o -> o instanceof QOp.Add).map(o -> (QOp.Add) o).findFirst().orElseThrow();
+        assertEquals("Tanh", add.functionA());
+        assertEquals(QOp.Add.Kernel.FLOAT, add.kernel());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        float[] x = new float[60];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 5.2 - 2.6);
+        }
+        OperatorCoverageTest.assertExact("tanh_add_" + type,
+                Golden.run(c, cfg, Map.of("x", HostTensor.ofFloats(new long[] {1, 3, 4, 5}, x)), 1, 0, 1));
+    }
 }

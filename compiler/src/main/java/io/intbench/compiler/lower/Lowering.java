@@ -184,7 +184,8 @@ public final class Lowering {
                 boolean scalarB = spanScalar(a.b().shape(), a.out().shape());
                 boolean scalarA = !scalarB && spanScalar(a.a().shape(), a.out().shape());
                 int table = image.putBytes(a.kernel() == QOp.Add.Kernel.FLOAT
-                        ? Tables.floatAdd(a.a(), a.b(), a.out(), a.clampLo(), a.clampHi())
+                        ? Tables.floatAdd(a.a(), a.b(), a.out(), floatFunction(a.functionA()), floatFunction(a.functionB()),
+                                a.clampLo(), a.clampHi())
                         : Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.kernel() == QOp.Add.Kernel.QLINEAR_UINT8,
                                 a.clampLo(), a.clampHi()));
                 QTensor constIn = null;
@@ -406,6 +407,10 @@ public final class Lowering {
                 Math.toIntExact(axes.get(1).outStride()), Math.toIntExact(axes.get(2).outStride()),
                 Math.toIntExact(axes.get(3).outStride()), Math.max(table, 0), table >= 0 ? 1 : 0);
         return new Part(desc(d), in, 0, outOffset);
+    }
+
+    private static io.intbench.compiler.quant.OrtFloat.Function floatFunction(String op) {
+        return op == null ? x -> x : io.intbench.compiler.quant.OrtFloat.of(op);
     }
 
     /** True when an operand of shape {@code s} is a single value along the innermost dimension of {@code out}. */

@@ -267,8 +267,15 @@ public final class Matcher {
             // DQ(a), DQ(w) -> MatMul -> [Relu|Clip] -> Q
             case "MatMul" -> ops.add(matmul(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
             // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
-            case "Add" -> ops.add(new QOp.Add(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
-                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, ortAddKernel(p, q)));
+            // DQ(a) -> [Tanh | Relu | ...] , DQ(b) -> [...] -> Add -> [Relu|Clip] -> Q : with a float op before it, ORT's float Add
+            case "Add" -> {
+                String fa = floatOperandFunction(p, 0, nodes);
+                String fb = floatOperandFunction(p, 1, nodes);
+                QTensor a = operand(fa == null ? p.input(0) : g.producer(p.input(0)).input(0), fa == null ? p : g.producer(p.input(0)));
+                QTensor b = operand(fb == null ? p.input(1) : g.producer(p.input(1)).input(0), fb == null ? p : g.producer(p.input(1)));
+                QOp.Add.Kernel k = fa == null && fb == null ? ortAddKernel(p, q) : QOp.Add.Kernel.FLOAT;
+                ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, k, fa, fb));
+            }
             // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
             case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
                     define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
@@ -407,6 +414,25 @@ public final class Matcher {
             }
         }
         return true;
+    }
+
+    /**
+     * The unary float op ({@link OrtFloat}) between a DequantizeLinear and input {@code i} of {@code n}, if there is one
+     * and only {@code n} reads it (it joins the group's nodes); null when the input comes straight from a DQ.
+     */
+    private String floatOperandFunction(Node n, int i, List<String> nodes) {
+        Node src = g.producer(n.input(i));
+        if (src == null || src.opType().equals("DequantizeLinear") || src.inputCount() != 1 || !singleUse(n.input(i))) {
+            return null;
+        }
+        if (OrtFloat.of(src.opType()) == null) {
+            throw new Unsupported("input '" + n.input(i) + "' of '" + n.name() + "' is computed in float by '" + src.name()
+                    + "' (" + src.opType() + "); intbench reproduces ONNX Runtime's float result only for Tanh, Relu, Neg,"
+                    + " Abs and Identity there");
+        }
+        covered.add(src);
+        nodes.add(0, src.name());
+        return src.opType();
     }
 
     /**

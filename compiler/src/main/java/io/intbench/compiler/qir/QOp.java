@@ -49,8 +49,16 @@ public sealed interface QOp {
      * Elementwise add of two quantized tensors (numpy broadcasting), computed as ONNX Runtime computes
      * the group: see {@link Kernel}.
      */
-    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, Kernel kernel)
-            implements QOp {
+    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, Kernel kernel,
+               String functionA, String functionB) implements QOp {
+        /**
+         * An Add of the dequantized operands; {@code functionA}/{@code functionB}, when not null, name a unary float op
+         * ORT applies to that dequantized operand before the (then float) Add, e.g. {@code DQ(a) -> Tanh -> Add}.
+         */
+        public Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, Kernel kernel) {
+            this(name, nodes, a, b, out, clampLo, clampHi, kernel, null, null);
+        }
+
         /** What ONNX Runtime (x86, default optimisations) runs for the group. */
         public enum Kernel {
             /** QLinearAdd on the codes as they are (QOperator models; QDQ groups ORT fuses without rewriting). */

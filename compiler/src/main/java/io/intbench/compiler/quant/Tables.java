@@ -125,11 +125,16 @@ public final class Tables {
      * between Add and Q clamps to {@code [lo, hi]} (exact: QuantizeLinear is monotonic).
      */
     public static byte[] floatAdd(QTensor a, QTensor b, QTensor c, int lo, int hi) {
+        return floatAdd(a, b, c, x -> x, x -> x, lo, hi);
+    }
+
+    /** As above, with ORT's float function {@code fa} / {@code fb} applied to each dequantized operand first. */
+    public static byte[] floatAdd(QTensor a, QTensor b, QTensor c, OrtFloat.Function fa, OrtFloat.Function fb, int lo, int hi) {
         float[] va = new float[256];
         float[] vb = new float[256];
         for (int i = 0; i < 256; i++) {
-            va[i] = dequantizeLinear(code(i, a.type()), a.zeroPoint(), a.scale());
-            vb[i] = dequantizeLinear(code(i, b.type()), b.zeroPoint(), b.scale());
+            va[i] = fa.apply(dequantizeLinear(code(i, a.type()), a.zeroPoint(), a.scale()));
+            vb[i] = fb.apply(dequantizeLinear(code(i, b.type()), b.zeroPoint(), b.scale()));
         }
         byte[] t = new byte[65536];
         for (int ia = 0; ia < 256; ia++) {
