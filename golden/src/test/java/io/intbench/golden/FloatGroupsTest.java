@@ -300,7 +300,7 @@ class FloatGroupsTest {
     /** {@code Q(x) -> DQ -> Tanh -> Add(., DQ) -> Q -> DQ}: a unary float op before a float Add, no Q between them. */
     static OnnxProto.ModelProto tanhAddModel(DType t) {
         boolean u8 = t == DType.UINT8;
-        long[] shape = {1, 3, 4, 5};
+        long[] shape = {1, 3, 16, 16};
         OnnxProto.GraphProto.Builder g = OnnxProto.GraphProto.newBuilder().setName("tanh_add")
                 .addInitializer(scalar("s", DType.FLOAT32, 0.02f)).addInitializer(scalar("z", t, u8 ? 128 : 0))
                 .addInitializer(scalar("s2", DType.FLOAT32, 0.03f)).addInitializer(scalar("z2", t, u8 ? 120 : -8))
@@ -331,11 +331,11 @@ class FloatGroupsTest {
         assertEquals("Tanh", add.functionA());
         assertEquals(QOp.Add.Kernel.FLOAT, add.kernel());
         java.util.SplittableRandom r = new java.util.SplittableRandom(11);
-        float[] x = new float[60];
+        float[] x = new float[768];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (r.nextDouble() * 5.2 - 2.6);
         }
         OperatorCoverageTest.assertExact("tanh_add_" + type,
-                Golden.run(c, cfg, Map.of("x", HostTensor.ofFloats(new long[] {1, 3, 4, 5}, x)), 1, 0, 1));
+                Golden.run(c, cfg, Map.of("x", HostTensor.ofFloats(new long[] {1, 3, 16, 16}, x)), 1, 0, 1));
     }
 }

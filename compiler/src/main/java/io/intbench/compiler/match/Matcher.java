@@ -507,7 +507,11 @@ public final class Matcher {
     /** The element type of a quantized tensor: its QuantizeLinear's, or the one inferred for it. */
     private DType ownType(String t) {
         Node q = g.producer(t);
-        return q != null && q.opType().equals("QuantizeLinear") ? declaredType(q) : DType.fromOnnx(g.valueInfo(t).elemType());
+        if (q != null && q.opType().equals("QuantizeLinear")) {
+            return declaredType(q);
+        }
+        DType inferred = DType.fromOnnx(g.valueInfo(t).elemType());
+        return inferred != null || native_.get(t) == null ? inferred : native_.get(t).type();
     }
 
     /**
