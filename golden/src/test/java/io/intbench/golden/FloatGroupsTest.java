@@ -338,4 +338,23 @@ class FloatGroupsTest {
         OperatorCoverageTest.assertExact("tanh_add_" + type,
                 Golden.run(c, cfg, Map.of("x", HostTensor.ofFloats(new long[] {1, 3, 16, 16}, x)), 1, 0, 1));
     }
+
+    /**
+     * ShuffleNetV2 (ONNX Model Zoo, QDQ): its float ReduceMean (Eigen's order) and its classifier bias, a float Add
+     * after the last DequantizeLinear run as a host epilogue; every quantized tensor and the 1,000 float outputs
+     * after the epilogue are bit-identical to ONNX Runtime's.
+     */
+    @Test
+    void shuffleNetIsBitExactIncludingItsFloatEpilogue() {
+        Compiler.Result c = compile(GoldenModelsTest.resource("models-found/shufflenet-v2-12-qdq.onnx"));
+        assertTrue(c.qmodel().ops().stream().anyMatch(o -> o instanceof QOp.AvgPool ap
+                && ap.sumOrder() == io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS), "ReduceMean compiled as Eigen's float sum");
+        assertEquals(1000, c.qmodel().outputs().get(0).epilogueBias().length, "the Gemm bias is the host epilogue");
+        Golden.Result r = Golden.run(c, HardwareConfig.defaultConfig(), null, 7, 0, 1);
+        OperatorCoverageTest.assertExact("shufflenet-v2-12-qdq", r);
+        GoldenReport.TensorComparison out = r.report().comparison(Golden.ORT_OPTIMIZED).tensors().stream()
+                .filter(t -> t.name().equals("output")).findFirst().orElseThrow();
+        assertEquals("float32", out.dtype());
+        assertEquals(1000, out.exact(), "float outputs after the epilogue, bit for bit");
+    }
 }
