@@ -177,6 +177,15 @@ public final class Explain {
             return rd.dequantize() == 1
                     ? "ORT's float32 bilinear emulated with integers (dequantize table, its weights and order, QuantizeLinear)"
                     : "bilinear on the codes, ORT's float32 weights and order emulated with integers, truncated";
+        } else if (d instanceof Descriptor.AvgPoolDesc ap) {
+            String order = switch (ap.sumOrder()) {
+                case Descriptor.SUM_COLUMNS_FIRST -> "MlasPool's vector-kernel order (window columns first)";
+                case Descriptor.SUM_FOUR_LANES -> "MlasPool's global-kernel order (four interleaved partial sums)";
+                case Descriptor.SUM_EIGEN_PACKETS -> "Eigen's packet order (ReduceMean)";
+                default -> "row-major order";
+            };
+            return "float32 steps emulated with integers (SoftFloat32): a table of 256 float32 values, sum in " + order
+                    + ", / count, / y_scale, " + (ap.quantizeLinear() == 1 ? "round, + zp (QuantizeLinear)" : "+ zp, round");
         } else {
             return "exact on codes";
         }
@@ -367,7 +376,11 @@ public final class Explain {
         }
         sb.append('\n');
         for (QModel.Output out : m.outputs()) {
-            sb.append("output ").append(out.onnxName()).append(out.floatOutput() ? " (float) <- host DequantizeLinear <- " : " (integer) = ")
+            String host = out.epilogueBias().length > 0
+                    ? " (float) <- host epilogue: DequantizeLinear, then + a float bias of " + out.epilogueBias().length
+                            + " values (the model's float Add after its last DequantizeLinear, as ONNX Runtime runs it) <- "
+                    : " (float) <- host DequantizeLinear <- ";
+            sb.append("output ").append(out.onnxName()).append(out.floatOutput() ? host : " (integer) = ")
                     .append(params(out.q())).append('\n');
         }
         sb.append("\nTensors passed between layers (").append(r.interLayerTensors().size()).append("):\n");

@@ -2,6 +2,7 @@ package io.intbench.golden;
 
 import io.intbench.compiler.Compiler;
 import io.intbench.compiler.RequantMode;
+import io.intbench.isa.DType;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.HostTensor;
 import io.intbench.isa.Instruction;
@@ -75,8 +76,10 @@ public final class Golden {
         Map<String, HostTensor> perLayer = perLayer(p, in, optimized);
         tick.run();
         Map<String, String> floatInOrt = c.qmodel().floatInOrt();
-        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, sim.tensors(), optimized, floatInOrt),
-                compare(ORT_UNOPTIMIZED, p, sim.tensors(), unoptimized, floatInOrt),
+        Map<String, HostTensor> simAll = new LinkedHashMap<>(sim.tensors());
+        sim.outputs().forEach(simAll::putIfAbsent);
+        List<GoldenReport.Comparison> comps = List.of(compare(ORT_OPTIMIZED, p, simAll, optimized, floatInOrt),
+                compare(ORT_UNOPTIMIZED, p, simAll, unoptimized, floatInOrt),
                 compare(ORT_PER_LAYER, p, perLayer, optimized, floatInOrt));
         GoldenReport report = new GoldenReport(p.modelName(), p.requantModeName(), toleranceLsb,
                 new GoldenReport.Reference("onnxruntime", OrtRunner.version(), HostInfo.cpuModel()),
@@ -212,6 +215,17 @@ public final class Golden {
             exact += tc.exact();
             maxDiff = Math.max(maxDiff, tc.maxAbsDiffLsb());
         }
+        // a float output with a host epilogue (DQ + bias) is compared as float32, where the maps hold it
+        for (TensorDesc t : p.tensors(TensorDesc.Role.OUTPUT)) {
+            if (t.epilogueBias().length > 0 && sim.containsKey(t.onnxName()) && seen.add(t.onnxName())) {
+                GoldenReport.TensorComparison tc = compareFloat(t.onnxName(), sim.get(t.onnxName()), ort.get(t.onnxName()),
+                        t.scales());
+                list.add(tc);
+                elements += tc.elements();
+                exact += tc.exact();
+                maxDiff = Math.max(maxDiff, tc.maxAbsDiffLsb());
+            }
+        }
         return new GoldenReport.Comparison(reference, new GoldenReport.Totals(list.size(), elements, exact, maxDiff,
                 elements - exact, GoldenReport.rate(elements - exact, elements), fTensors, fElements, fMismatches,
                 GoldenReport.rate(fMismatches, fElements), fMax), list);
@@ -241,6 +255,37 @@ public final class Golden {
             maxDiff = Math.max(maxDiff, d);
         }
         return new GoldenReport.TensorComparison(name, mine.dtype().name().toLowerCase(), n, exact, maxDiff, first, "");
+    }
+
+    /**
+     * A float output after a host epilogue (DequantizeLinear, then + bias): exact means bit-identical; a difference
+     * is counted in steps of the output's quantization scale, rounded up (so any difference counts at least 1 LSB).
+     */
+    static GoldenReport.TensorComparison compareFloat(String name, HostTensor mine, HostTensor ref, float[] scales) {
+        if (ref == null || ref.dtype() != DType.FLOAT32 || ref.elements() != mine.elements()) {
+            return compareTensor(name, mine, ref);
+        }
+        float step = scales[0];
+        for (float sc : scales) {
+            step = Math.min(step, sc);
+        }
+        int n = Math.toIntExact(mine.elements());
+        long exact = 0;
+        long maxDiff = 0;
+        long first = -1;
+        for (int i = 0; i < n; i++) {
+            float a = mine.getFloat(i);
+            float b = ref.getFloat(i);
+            if (Float.floatToRawIntBits(a) == Float.floatToRawIntBits(b)) {
+                exact++;
+                continue;
+            }
+            if (first < 0) {
+                first = i;
+            }
+            maxDiff = Math.max(maxDiff, Math.max(1, (long) Math.ceil(Math.abs((double) a - b) / step)));
+        }
+        return new GoldenReport.TensorComparison(name, "float32", n, exact, maxDiff, first, "");
     }
 
     /** The no-float audit of a compiled program, from {@link ProgramAudit}: never hard-coded. */

@@ -80,7 +80,80 @@ final class ProbeModels {
                 .addInput(z).addOutput(out));
         b.addOutput(OnnxProto.ValueInfoProto.newBuilder().setName(out).setType(OnnxProto.TypeProto.newBuilder()
                 .setTensorType(OnnxProto.TypeProto.Tensor.newBuilder().setElemType(DType.FLOAT32.onnxCode()))));
-        return model.toBuilder().setGraph(b).build();
+        // Cutting the graph removes consumers, and a QuantizeLinear left with a single DequantizeLinear consumer would be
+        // rewritten to uint8 (and its groups fused) where the full model keeps it int8 and runs them in float. Exposing
+        // such a tensor as a graph output keeps it int8 in the sub-model too, so ORT optimises it as the full model.
+        Map<String, DType> keptInt8 = new java.util.LinkedHashMap<>();
+        for (OnnxProto.NodeProto n : g.getNodeList()) {
+            if (keep.contains(n) && n.getOpType().equals("QuantizeLinear") && keepsInt8InFullModel(g, n)) {
+                keptInt8.put(n.getOutput(0), DType.INT8);
+            }
+        }
+        OnnxProto.ModelProto sub = model.toBuilder().setGraph(b).build();
+        return keptInt8.isEmpty() ? sub : ExposeTensors.expose(sub, new ArrayList<>(keptInt8.keySet()), keptInt8);
+    }
+
+    /**
+     * Whether ONNX Runtime's x86 QDQS8ToU8Transformer leaves the int8 output of QuantizeLinear {@code q} int8 in the
+     * full graph {@code g}: it rewrites a Q -> DQ pair only when the Q's output has exactly one consumer edge, a DQ
+     * with the same constant scalar zero point, and (after EnsureUniqueDQForNodeUnit gives each of a DQ's consumers its
+     * own copy) that DQ has at most one consumer edge; neither may be a graph output, except the DQ without consumers.
+     */
+    static boolean keepsInt8InFullModel(OnnxProto.GraphProto g, OnnxProto.NodeProto q) {
+        if (q.getInputCount() < 3) {
+            return false;
+        }
+        Map<String, OnnxProto.TensorProto> inits = new HashMap<>();
+        for (OnnxProto.TensorProto t : g.getInitializerList()) {
+            inits.put(t.getName(), t);
+        }
+        OnnxProto.TensorProto qz = inits.get(q.getInput(2));
+        if (qz == null || qz.getDataType() != DType.INT8.onnxCode()) {
+            return false;
+        }
+        String t = q.getOutput(0);
+        if (isOutput(g, t) || edges(g, t) != 1) {
+            return true;
+        }
+        OnnxProto.NodeProto dq = null;
+        for (OnnxProto.NodeProto n : g.getNodeList()) {
+            if (n.getInputList().contains(t)) {
+                dq = n;
+            }
+        }
+        if (dq == null || !dq.getOpType().equals("DequantizeLinear") || dq.getInputCount() < 3) {
+            return true;
+        }
+        OnnxProto.TensorProto dz = inits.get(dq.getInput(2));
+        if (dz == null || !sameScalar(qz, dz)) {
+            return true;
+        }
+        int dEdges = edges(g, dq.getOutput(0));
+        return dEdges + (isOutput(g, dq.getOutput(0)) && dEdges > 0 ? 1 : 0) > 1;
+    }
+
+    private static boolean sameScalar(OnnxProto.TensorProto a, OnnxProto.TensorProto b) {
+        if (a.getDataType() != b.getDataType()) {
+            return false;
+        }
+        HostTensor ha = TensorProtos.toHostTensor(a);
+        HostTensor hb = TensorProtos.toHostTensor(b);
+        return ha.elements() == 1 && hb.elements() == 1 && ha.getInt(0) == hb.getInt(0);
+    }
+
+    private static boolean isOutput(OnnxProto.GraphProto g, String t) {
+        return g.getOutputList().stream().anyMatch(o -> o.getName().equals(t));
+    }
+
+    /** Consumer edges of a tensor: one per node input reading it. */
+    private static int edges(OnnxProto.GraphProto g, String t) {
+        int e = 0;
+        for (OnnxProto.NodeProto n : g.getNodeList()) {
+            for (String in : n.getInputList()) {
+                e += in.equals(t) ? 1 : 0;
+            }
+        }
+        return e;
     }
 
     /** The graph inputs a sub-model reads. */

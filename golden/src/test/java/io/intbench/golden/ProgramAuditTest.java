@@ -42,7 +42,9 @@ class ProgramAuditTest {
             "tinyunet.seed.qdq.onnx", "int8",
             "tinyunet.u8s8pc.qdq.onnx", "uint8",
             "tinyunet.u8s8.qop.onnx", "uint8",
-            "hardswish.u8s8.qop.onnx", "uint8");
+            "hardswish.u8s8.qop.onnx", "uint8",
+            "hardswish.seed.qdq.onnx", "int8",
+            "hardswish.u8s8pc.qdq.onnx", "uint8");
 
     static Stream<Arguments> models() throws IOException, URISyntaxException {
         Path dir = Path.of(ProgramAuditTest.class.getResource("/models-ort").toURI());

@@ -239,20 +239,43 @@ public sealed interface Descriptor {
         public long elements() { return (long) d0 * d1 * d2 * d3; }
     }
 
+    /** {@link AvgPoolDesc#sumOrder}: the window in row-major order, from 0 (QLinearAveragePool, MLAS's generic 2-D kernel). */
+    int SUM_ROW_MAJOR = 0;
+    /** {@link AvgPoolDesc#sumOrder}: each window column summed top to bottom, then the column sums left to right (MLAS's 2-D vector kernel). */
+    int SUM_COLUMNS_FIRST = 1;
+    /** {@link AvgPoolDesc#sumOrder}: four partial sums over elements {@code i mod 4}, combined as {@code (s0 + s2) + (s1 + s3)}, then the tail (MLAS's global kernel). */
+    int SUM_FOUR_LANES = 2;
     /**
-     * Average pooling over NCHW codes, as ONNX Runtime's QLinearAveragePool: {@code dqAddr} holds 256
-     * int32 float32 bit patterns, the dequantized value of each input byte; {@code yScaleBits} is the
-     * output scale's float32 bit pattern. Window sums, the division by the element count (the kernel
-     * size when {@code countIncludePad} is 1, else the window clipped to the input), by the scale and
-     * the addition of {@code outZp} are float32 operations emulated in integers.
+     * {@link AvgPoolDesc#sumOrder}: Eigen's vectorised sum of a contiguous window (ONNX Runtime's float ReduceMean):
+     * the elements before the first 16-byte boundary (counted from the start of the tensor) are kept aside, whole
+     * packets of four are summed into two packet accumulators (a third packet into the first), the packet is reduced
+     * as {@code (s0 + s2) + (s1 + s3)}, then the elements kept aside and the tail are added one by one.
+     */
+    int SUM_EIGEN_PACKETS = 3;
+
+    /**
+     * Average pooling over NCHW codes, as ONNX Runtime computes it: {@code dqAddr} holds 256 int32 float32
+     * bit patterns, the float value of each input byte (its dequantization, or a float function of it
+     * computed at compile time); {@code yScaleBits} is the output scale's float32 bit pattern. Window
+     * sums in the order {@code sumOrder} says ({@code SUM_*}), the division by the element count (the
+     * kernel size when {@code countIncludePad} is 1, else the window clipped to the input), by the scale and
+     * the rounding are float32 operations emulated in integers. With {@code quantizeLinear} 0 the zero point
+     * is added in float before rounding (QLinearAveragePool), with 1 after it (QuantizeLinear).
      */
     record AvgPoolDesc(int batch, int c, int inH, int inW, int outH, int outW, int kH, int kW, int strideH,
                        int strideW, int padTop, int padLeft, int countIncludePad, int dqAddr, int yScaleBits,
-                       int outZp, int outSigned) implements Descriptor {
+                       int outZp, int outSigned, int sumOrder, int quantizeLinear) implements Descriptor {
         public AvgPoolDesc {
             positive("avgpool dimensions", batch, c, inH, inW, outH, outW, kH, kW, strideH, strideW);
             bool("countIncludePad", countIncludePad);
             bool("outSigned", outSigned);
+            bool("quantizeLinear", quantizeLinear);
+            if (sumOrder < SUM_ROW_MAJOR || sumOrder > SUM_EIGEN_PACKETS) {
+                throw new IllegalArgumentException("sumOrder must be 0 to 3, got " + sumOrder);
+            }
+            if (sumOrder == SUM_EIGEN_PACKETS && (kH != inH || kW != inW || outH != 1 || outW != 1)) {
+                throw new IllegalArgumentException("sumOrder 3 (Eigen) needs one window covering the whole input plane");
+            }
             if (padTop < 0 || padLeft < 0) {
                 throw new IllegalArgumentException("pads must be non-negative");
             }

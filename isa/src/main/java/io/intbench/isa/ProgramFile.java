@@ -25,7 +25,7 @@ import java.util.zip.CRC32;
  * | u32 pc-table entries (i32 layer index per instruction)
  * | u32 layer count + each: name, op, onnx nodes (strings), u64 macs
  * | u32 tensor count + each: name, onnx name, u8 role, u8 dtype, u8 rank, u64 dims..., u32 addr, i32 axis,
- *   u32 scale count, f32 scales..., i32 zero points...
+ *   u32 scale count, f32 scales..., i32 zero points..., u32 epilogue bias count, f32 biases...
  * | u32 CRC-32 of every preceding byte
  * </pre>
  * Reading checks the magic, version, checksum, every count against the bytes left before
@@ -33,7 +33,7 @@ import java.util.zip.CRC32;
  */
 public final class ProgramFile {
     public static final byte[] MAGIC = {'I', 'B', 'C', '1'};
-    public static final int VERSION = 3;  // 2: the TILE opcode; 3: CONV negRequant (fused LeakyRelu), VTILE, RESIZE
+    public static final int VERSION = 3;  // 2: the TILE opcode; 3: CONV negRequant (fused LeakyRelu), VTILE, RESIZE, output epilogue bias
 
     private ProgramFile() { }
 
@@ -94,6 +94,10 @@ public final class ProgramFile {
                 }
                 for (int z : t.zeroPoints()) {
                     out.writeInt(z);
+                }
+                out.writeInt(t.epilogueBias().length);
+                for (float b : t.epilogueBias()) {
+                    out.writeFloat(b);
                 }
             }
             out.flush();
@@ -385,9 +389,14 @@ public final class ProgramFile {
                     for (int j = 0; j < ns; j++) {
                         zps[j] = whole.getInt();
                     }
+                    int nb = count(4, "epilogue bias");
+                    float[] bias = new float[nb];
+                    for (int j = 0; j < nb; j++) {
+                        bias[j] = whole.getFloat();
+                    }
                     TensorDesc t;
                     try {
-                        t = new TensorDesc(name, onnx, TensorDesc.Role.values()[role], dt, shape, addr, scales, zps, axis);
+                        t = new TensorDesc(name, onnx, TensorDesc.Role.values()[role], dt, shape, addr, scales, zps, axis, bias);
                     } catch (IllegalArgumentException e) {
                         throw bad("tensor " + name + ": " + e.getMessage());
                     }

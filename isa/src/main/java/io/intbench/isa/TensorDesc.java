@@ -13,14 +13,27 @@ import java.util.Arrays;
  * @param onnxName the ONNX graph input/output this tensor is the quantized form of ("" for probes and
  *                 for inputs/outputs that are integer in the ONNX model itself)
  * @param axis     quantization axis for per-axis scales, -1 for per-tensor
+ * @param epilogueBias for a float output only: a float bias the host adds, after dequantizing, along the last
+ *                 axis (one value, or one per element of that axis), as ONNX Runtime's float {@code Add} after the
+ *                 model's last DequantizeLinear does; empty for none. Like the dequantization, outside the program.
  */
 public record TensorDesc(String name, String onnxName, Role role, DType dtype, long[] shape, int addr,
-                         float[] scales, int[] zeroPoints, int axis) {
+                         float[] scales, int[] zeroPoints, int axis, float[] epilogueBias) {
 
     /** What the host does with a tensor. */
     public enum Role { INPUT, OUTPUT, PROBE }
 
+    public TensorDesc(String name, String onnxName, Role role, DType dtype, long[] shape, int addr, float[] scales,
+                      int[] zeroPoints, int axis) {
+        this(name, onnxName, role, dtype, shape, addr, scales, zeroPoints, axis, new float[0]);
+    }
+
     public TensorDesc {
+        if (epilogueBias.length > 0 && (role != Role.OUTPUT || onnxName.isEmpty() || shape.length == 0
+                || (epilogueBias.length != 1 && epilogueBias.length != shape[shape.length - 1]))) {
+            throw new IllegalArgumentException(name + ": an epilogue bias of " + epilogueBias.length
+                    + " values needs a float output whose last axis has that many elements (or one value)");
+        }
         if (scales.length != zeroPoints.length || scales.length == 0) {
             throw new IllegalArgumentException(name + ": " + scales.length + " scales and " + zeroPoints.length + " zero points");
         }

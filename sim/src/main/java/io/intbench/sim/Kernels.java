@@ -698,10 +698,14 @@ public final class Kernels {
     }
 
     /**
-     * AVGPOOL, as ONNX Runtime's QLinearAveragePool (onnxruntime/contrib_ops/cpu/quantization/qlinear_pool.cc):
-     * per window, the float32 sum of the dequantized inputs in row-major window order, divided by the
-     * element count, then {@code nearbyintf(y / y_scale + zp)} saturated; every float32 operation is
-     * emulated on bit patterns by {@link SoftFloat32}.
+     * AVGPOOL, as ONNX Runtime computes average pooling: per window, the float32 sum of the table's values
+     * (dequantized inputs, or a float function of them) in the descriptor's order, divided by the element
+     * count, divided by the output scale, rounded to nearest even and saturated; every float32 operation is
+     * emulated on bit patterns by {@link SoftFloat32}. The orders are those of
+     * onnxruntime/contrib_ops/cpu/quantization/qlinear_pool.cc (QLinearAveragePool: row-major, zero point added
+     * before rounding) and of onnxruntime/core/mlas/lib/pooling.cpp (float AveragePool / GlobalAveragePool:
+     * MlasPool2DVectorKernel sums each window column first, MlasPoolGlobalKernel four interleaved partial sums),
+     * whose result is then quantized by QuantizeLinear (zero point added after rounding).
      */
     public static void avgpool(byte[] mem, AvgPoolDesc d, int in, int out) {
         int[] dq = readInts(mem, d.dqAddr(), 256);
@@ -709,9 +713,13 @@ public final class Kernels {
         int lo = d.outSigned() == 1 ? -128 : 0;
         int hi = d.outSigned() == 1 ? 127 : 255;
         int inHW = d.inH() * d.inW();
+        int[] plane = new int[inHW];
         int o = out;
         for (int nc = 0; nc < d.batch() * d.c(); nc++) {
             int base = in + nc * inHW;
+            for (int i = 0; i < inHW; i++) {
+                plane[i] = dq[mem[base + i] & 0xFF];
+            }
             for (int oh = 0; oh < d.outH(); oh++) {
                 int hs = oh * d.strideH() - d.padTop();
                 int he = Math.min(hs + d.kH(), d.inH());
@@ -720,19 +728,136 @@ public final class Kernels {
                     int ws = ow * d.strideW() - d.padLeft();
                     int we = Math.min(ws + d.kW(), d.inW());
                     ws = Math.max(ws, 0);
-                    int sum = 0;
-                    for (int h = hs; h < he; h++) {
-                        for (int w = ws; w < we; w++) {
-                            sum = SoftFloat32.add(sum, dq[mem[base + h * d.inW() + w] & 0xFF]);
-                        }
-                    }
+                    int sum = windowSum(d.sumOrder(), plane, d.inW(), hs, he, ws, we, nc * inHW);
                     int count = d.countIncludePad() == 1 ? d.kH() * d.kW() : (he - hs) * (we - ws);
                     int y = SoftFloat32.div(sum, SoftFloat32.fromInt(count));
-                    y = SoftFloat32.add(SoftFloat32.div(y, d.yScaleBits()), zpBits);
-                    mem[o++] = (byte) Math.max(lo, Math.min(hi, SoftFloat32.rint(y)));
+                    int q;
+                    if (d.quantizeLinear() == 1) {
+                        // MlasQuantizeLinear: y / scale, clamped to [qmin - zp, qmax - zp], rounded, plus zp
+                        q = Math.max(lo - d.outZp(), Math.min(hi - d.outZp(), SoftFloat32.rint(SoftFloat32.div(y, d.yScaleBits()))))
+                                + d.outZp();
+                    } else {
+                        q = SoftFloat32.rint(SoftFloat32.add(SoftFloat32.div(y, d.yScaleBits()), zpBits));
+                    }
+                    mem[o++] = (byte) Math.max(lo, Math.min(hi, q));
                 }
             }
         }
+    }
+
+    /**
+     * The float32 sum (as bits) of the window {@code [hs, he) x [ws, we)} of one input plane of float32 bit patterns
+     * {@code plane} (row length {@code inW}), in the order {@code sumOrder} ({@code Descriptor.SUM_*}); {@code offset}
+     * is the plane's distance in elements from the start of the tensor (Eigen's alignment depends on it). Public so
+     * that tests can hold each order against ONNX Runtime's float kernels directly.
+     */
+    public static int windowSum(int sumOrder, int[] plane, int inW, int hs, int he, int ws, int we, int offset) {
+        return switch (sumOrder) {
+            case Descriptor.SUM_COLUMNS_FIRST -> windowSumColumnsFirst(plane, inW, hs, he, ws, we);
+            case Descriptor.SUM_FOUR_LANES -> windowSumFourLanes(plane, inW, hs, he, ws, we);
+            case Descriptor.SUM_EIGEN_PACKETS -> planeSumEigen(plane, plane.length, offset);
+            default -> windowSumRowMajor(plane, inW, hs, he, ws, we);
+        };
+    }
+
+    private static int windowSumRowMajor(int[] plane, int inW, int hs, int he, int ws, int we) {
+        int sum = 0;
+        for (int h = hs; h < he; h++) {
+            for (int w = ws; w < we; w++) {
+                sum = SoftFloat32.add(sum, plane[h * inW + w]);
+            }
+        }
+        return sum;
+    }
+
+    /** MlasPool2DVectorKernel: each column's rows top to bottom (from its first element), then the columns left to right. */
+    private static int windowSumColumnsFirst(int[] plane, int inW, int hs, int he, int ws, int we) {
+        int sum = 0;
+        for (int w = ws; w < we; w++) {
+            int col = plane[hs * inW + w];
+            for (int h = hs + 1; h < he; h++) {
+                col = SoftFloat32.add(col, plane[h * inW + w]);
+            }
+            sum = w == ws ? col : SoftFloat32.add(sum, col);
+        }
+        return sum;
+    }
+
+    /** Floats per Eigen packet (SSE's Packet4f, the vector width ONNX Runtime's Eigen code is built for on x86-64). */
+    private static final int EIGEN_PACKET = 4;
+
+    /**
+     * Eigen's {@code redux_impl} for a linear vectorised sum ({@code Map<const Array>.sum()}, which ONNX Runtime's
+     * ReduceAggregatorSum/Mean run per output for a reduction over the innermost axes) of the first {@code n} elements
+     * of {@code x}, which lie {@code offset} elements from the start of a 16-byte aligned tensor: the first
+     * {@code alignedStart} elements (up to the next packet boundary) are set aside, packets of four go to two
+     * accumulators alternately, which are then added (plus one more packet if an odd one remains), reduced as
+     * {@code (p0 + p2) + (p1 + p3)} (SSE {@code predux}), then the set-aside elements and the tail are added in order.
+     */
+    private static int planeSumEigen(int[] x, int n, int offset) {
+        int p = EIGEN_PACKET;
+        int alignedStart = Math.min(n, (p - offset % p) % p);
+        int alignedSize = (n - alignedStart) / p * p;
+        int alignedEnd2 = alignedStart + (n - alignedStart) / (2 * p) * (2 * p);
+        int alignedEnd = alignedStart + alignedSize;
+        if (alignedSize == 0) {
+            int res = x[0];
+            for (int i = 1; i < n; i++) {
+                res = SoftFloat32.add(res, x[i]);
+            }
+            return res;
+        }
+        int[] r0 = new int[p];
+        int[] r1 = new int[p];
+        System.arraycopy(x, alignedStart, r0, 0, p);
+        if (alignedSize > p) {
+            System.arraycopy(x, alignedStart + p, r1, 0, p);
+            for (int i = alignedStart + 2 * p; i < alignedEnd2; i += 2 * p) {
+                for (int j = 0; j < p; j++) {
+                    r0[j] = SoftFloat32.add(r0[j], x[i + j]);
+                    r1[j] = SoftFloat32.add(r1[j], x[i + p + j]);
+                }
+            }
+            for (int j = 0; j < p; j++) {
+                r0[j] = SoftFloat32.add(r0[j], r1[j]);
+            }
+            if (alignedEnd > alignedEnd2) {
+                for (int j = 0; j < p; j++) {
+                    r0[j] = SoftFloat32.add(r0[j], x[alignedEnd2 + j]);
+                }
+            }
+        }
+        int res = SoftFloat32.add(SoftFloat32.add(r0[0], r0[2]), SoftFloat32.add(r0[1], r0[3]));
+        for (int i = 0; i < alignedStart; i++) {
+            res = SoftFloat32.add(res, x[i]);
+        }
+        for (int i = alignedEnd; i < n; i++) {
+            res = SoftFloat32.add(res, x[i]);
+        }
+        return res;
+    }
+
+    /**
+     * MlasPoolGlobalKernel: four partial sums, lane {@code j} over window elements {@code j, j+4, ...} of the
+     * whole vectors, combined as MlasReduceAddFloat32x4 does ({@code (s0 + s2) + (s1 + s3)}), then the last
+     * {@code n mod 4} elements one by one.
+     */
+    private static int windowSumFourLanes(int[] plane, int inW, int hs, int he, int ws, int we) {
+        int n = (he - hs) * (we - ws);
+        int ww = we - ws;
+        int[] lane = new int[4];
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            for (int j = 0; j < 4; j++) {
+                int e = i + j;
+                lane[j] = SoftFloat32.add(lane[j], plane[(hs + e / ww) * inW + ws + e % ww]);
+            }
+        }
+        int sum = SoftFloat32.add(SoftFloat32.add(lane[0], lane[2]), SoftFloat32.add(lane[1], lane[3]));
+        for (; i < n; i++) {
+            sum = SoftFloat32.add(sum, plane[(hs + i / ww) * inW + ws + i % ww]);
+        }
+        return sum;
     }
 
     /**

@@ -78,7 +78,8 @@ public final class Simulator {
         for (TensorDesc t : p.tensors(TensorDesc.Role.OUTPUT)) {
             HostTensor q = read(dram, t);
             if (t.floatBoundary()) {
-                outputs.put(t.onnxName(), Boundary.dequantize(q, t.scales(), t.zeroPoints(), t.axis()));
+                HostTensor f = Boundary.dequantize(q, t.scales(), t.zeroPoints(), t.axis());
+                outputs.put(t.onnxName(), t.epilogueBias().length == 0 ? f : Boundary.addBias(f, t.epilogueBias()));
             } else {
                 outputs.put(t.name(), q);
             }

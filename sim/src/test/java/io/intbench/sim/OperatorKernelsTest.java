@@ -92,7 +92,7 @@ class OperatorKernelsTest {
             mem[in + i] = (byte) r.nextInt(256);
         }
         Kernels.avgpool(mem, new Descriptor.AvgPoolDesc(1, c, h, w, oh, ow, k, k, s, s, pad, pad, includePad ? 1 : 0, dq,
-                Float.floatToRawIntBits(ys), yz, signed ? 1 : 0), in, out);
+                Float.floatToRawIntBits(ys), yz, signed ? 1 : 0, Descriptor.SUM_ROW_MAJOR, 0), in, out);
         int lo = signed ? -128 : 0;
         int hi = signed ? 127 : 255;
         for (int ch = 0; ch < c; ch++) {

@@ -186,7 +186,11 @@ public final class Lowering {
                 // innermost dimension is a scalar per span and takes the kernel's scalar path
                 boolean scalarB = spanScalar(a.b().shape(), a.out().shape());
                 boolean scalarA = !scalarB && spanScalar(a.a().shape(), a.out().shape());
-                int table = image.putBytes(Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.qdq(), a.clampLo(), a.clampHi()));
+                int table = image.putBytes(a.kernel() == QOp.Add.Kernel.FLOAT
+                        ? Tables.floatAdd(a.a(), a.b(), a.out(), floatFunction(a.functionA()), floatFunction(a.functionB()),
+                                a.clampLo(), a.clampHi())
+                        : Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.kernel() == QOp.Add.Kernel.QLINEAR_UINT8,
+                                a.clampLo(), a.clampHi()));
                 QTensor constIn = null;
                 List<QTensor> actIn = new ArrayList<>();
                 for (QTensor t : List.of(a.a(), a.b())) {
@@ -288,11 +292,13 @@ public final class Lowering {
         } else if (op instanceof QOp.AvgPool ap) {
                 long[] is = ap.in().shape();
                 long[] os = ap.out().shape();
-                int dq = image.putInts(Tables.dequantizeBits(ap.in()));
+                int dq = image.putInts(ap.function() == null ? Tables.dequantizeBits(ap.in())
+                        : Tables.floatBits(ap.in(), io.intbench.compiler.quant.OrtFloat.of(ap.function())));
+                // a ReduceMean without keepdims has [N, C] as its output shape: one value per plane all the same
                 Descriptor.AvgPoolDesc d = new Descriptor.AvgPoolDesc((int) is[0], (int) is[1], (int) is[2], (int) is[3],
-                        (int) os[2], (int) os[3], ap.kernel()[0], ap.kernel()[1], ap.strides()[0], ap.strides()[1],
+                        os.length == 4 ? (int) os[2] : 1, os.length == 4 ? (int) os[3] : 1, ap.kernel()[0], ap.kernel()[1], ap.strides()[0], ap.strides()[1],
                         ap.pads()[0], ap.pads()[1], b(ap.countIncludePad()), dq, Float.floatToRawIntBits(ap.out().scale()),
-                        ap.out().zeroPoint(), b(ap.out().signed()));
+                        ap.out().zeroPoint(), b(ap.out().signed()), ap.sumOrder(), b(ap.floatPool()));
                 e = new Emitted(op, Opcode.AVGPOOL, desc(d), 0, 0, List.of(ap.in()), null);
         } else if (op instanceof QOp.Softmax sm) {
                 long[] is = sm.in().shape();
@@ -477,6 +483,10 @@ public final class Lowering {
                 Math.toIntExact(axes.get(1).outStride()), Math.toIntExact(axes.get(2).outStride()),
                 Math.toIntExact(axes.get(3).outStride()), Math.max(table, 0), table >= 0 ? 1 : 0);
         return new Part(desc(d), in, 0, outOffset);
+    }
+
+    private static io.intbench.compiler.quant.OrtFloat.Function floatFunction(String op) {
+        return op == null ? x -> x : io.intbench.compiler.quant.OrtFloat.of(op);
     }
 
     /** True when an operand of shape {@code s} is a single value along the innermost dimension of {@code out}. */
@@ -815,7 +825,7 @@ public final class Lowering {
         for (QModel.Output o : model.outputs()) {
             QTensor q = o.q();
             out.add(new TensorDesc(q.name(), o.floatOutput() ? o.onnxName() : "", TensorDesc.Role.OUTPUT, q.type(),
-                    q.shape(), addrOf(q), o.scales(), o.zeroPoints(), o.axis()));
+                    q.shape(), addrOf(q), o.scales(), o.zeroPoints(), o.axis(), o.epilogueBias()));
         }
         Map<String, QTensor> byName = new HashMap<>();
         for (QOp op : model.ops()) {

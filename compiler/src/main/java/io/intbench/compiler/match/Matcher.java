@@ -8,6 +8,7 @@ import io.intbench.compiler.qir.QModel;
 import io.intbench.compiler.qir.QOp;
 import io.intbench.compiler.qir.QTensor;
 import io.intbench.compiler.quant.Multipliers;
+import io.intbench.compiler.quant.OrtFloat;
 import io.intbench.compiler.quant.Tables;
 import io.intbench.isa.DType;
 import io.intbench.isa.IntbenchException;
@@ -295,8 +296,15 @@ public final class Matcher {
             // DQ(a), DQ(w) -> MatMul -> [Relu|Clip] -> Q
             case "MatMul" -> ops.add(matmul(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
             // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
-            case "Add" -> ops.add(new QOp.Add(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
-                    define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, true));
+            // DQ(a) -> [Tanh | Relu | ...] , DQ(b) -> [...] -> Add -> [Relu|Clip] -> Q : with a float op before it, ORT's float Add
+            case "Add" -> {
+                String fa = floatOperandFunction(p, 0, nodes);
+                String fb = floatOperandFunction(p, 1, nodes);
+                QTensor a = operand(fa == null ? p.input(0) : g.producer(p.input(0)).input(0), fa == null ? p : g.producer(p.input(0)));
+                QTensor b = operand(fb == null ? p.input(1) : g.producer(p.input(1)).input(0), fb == null ? p : g.producer(p.input(1)));
+                QOp.Add.Kernel k = fa == null && fb == null ? ortAddKernel(p, q) : QOp.Add.Kernel.FLOAT;
+                ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, k, fa, fb));
+            }
             // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
             case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
                     define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));
@@ -319,11 +327,14 @@ public final class Matcher {
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
                 ops.add(gatherOp(p, p.outputs().indexOf(x), in, out, nodes));
             }
-            // DQ(x) -> AveragePool -> Q : QLinearAveragePool
+            // DQ(x) -> [Tanh | Relu | ...] -> AveragePool -> Q : QLinearAveragePool, or ORT's float pooling when it does not fuse
             case "AveragePool" -> {
                 noClamp(lo, hi, t, "AveragePool");
-                QTensor in = activation(dq(p.input(0), p));
-                ops.add(avgPool(p, in, define(outName, t, qp.scales[0], qp.zps[0]), nodes));
+                Node d = poolSource(p, nodes);
+                QTensor in = activation(d);
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                String f = d.outputs().get(0).equals(p.input(0)) ? null : g.producer(p.input(0)).opType();
+                ops.add(f == null && ortFuses(List.of(d.input(0)), q) ? avgPool(p, in, out, nodes) : floatAvgPool(p, in, out, f, nodes));
             }
             // DQ(x) -> Softmax -> Q : QLinearSoftmax
             case "Softmax" -> {
@@ -338,9 +349,10 @@ public final class Matcher {
                 QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
                 exactThenRescale(p, in, out, lo, hi, nodes, v -> maxPool(op, in, v, nodes));
             }
-            // DQ(x) -> GlobalAveragePool -> Q
+            // DQ(x) -> [Tanh | Relu | ...] -> GlobalAveragePool -> Q : QLinearGlobalAveragePool, or ORT's float pooling
             case "GlobalAveragePool" -> {
-                QTensor in = activation(dq(p.input(0), p));
+                Node d = poolSource(p, nodes);
+                QTensor in = activation(d);
                 if (in.shape().length != 4) {
                     throw new Unsupported("GlobalAveragePool of a rank-" + in.shape().length + " tensor (only NCHW)");
                 }
@@ -348,7 +360,28 @@ public final class Matcher {
                     throw new Unsupported("Relu/Clip after GlobalAveragePool is not supported");
                 }
                 covered.add(p);
-                ops.add(new QOp.GlobalAvgPool(p.name(), nodes, in, define(outName, t, qp.scales[0], qp.zps[0])));
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                String f = d.outputs().get(0).equals(p.input(0)) ? null : g.producer(p.input(0)).opType();
+                ops.add(f == null && ortFuses(List.of(d.input(0)), q) ? new QOp.GlobalAvgPool(p.name(), nodes, in, out)
+                        : floatAvgPool(p, in, out, f, nodes));
+            }
+            // DQ(x) -> ReduceMean over H and W -> Q : ORT's float ReduceMean (Eigen's vectorised sum), then QuantizeLinear
+            case "ReduceMean" -> {
+                noClamp(lo, hi, t, "ReduceMean");
+                Node d = dq(p.input(0), p);
+                QTensor in = activation(d);
+                long[] is = in.shape();
+                long[] axes = p.opset() >= 18 && p.inputCount() > 1 && !p.input(1).isEmpty()
+                        ? constInts(p.input(1), p) : p.attrInts("axes", null);
+                boolean spatial = is.length == 4 && axes != null && axes.length == 2
+                        && Arrays.stream(axes).map(a -> a < 0 ? a + 4 : a).sorted().boxed().toList().equals(List.of(2L, 3L));
+                if (!spatial) {
+                    throw new Unsupported("ReduceMean over axes " + Arrays.toString(axes) + " of a rank-" + is.length
+                            + " tensor (only the two spatial axes of an NCHW tensor)");
+                }
+                QTensor out = define(outName, t, qp.scales[0], qp.zps[0]);
+                ops.add(new QOp.AvgPool(p.name(), nodes, in, out, new int[] {(int) is[2], (int) is[3]}, new int[] {1, 1},
+                        new int[] {0, 0}, false, true, io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS, null));
             }
             // DQ(x) -> Reshape | Flatten | Squeeze | Unsqueeze -> Q
             case "Reshape", "Flatten", "Squeeze", "Unsqueeze" -> {
@@ -497,6 +530,192 @@ public final class Matcher {
     }
 
     /**
+     * Which kernel ONNX Runtime (CPU, x86, default optimisations) runs for {@code DQ(a), DQ(b) -> add -> [Relu|Clip] -> q}.
+     * On x86 its QDQS8ToU8Transformer (onnxruntime/core/optimizer/qdq_transformer/qdq_s8_to_u8.cc) rewrites an int8
+     * {@code QuantizeLinear -> DequantizeLinear} pair to uint8 (zero point + 128) only when the Q's output has exactly
+     * one consumer edge, a DQ, with the same constant single zero point; it runs after EnsureUniqueDQForNodeUnit, which
+     * gives every consumer of a DQ its own copy, so a tensor read by several nodes (a residual shortcut, the model
+     * input feeding a Conv and an Add) keeps int8. The selector then fuses the Add into QLinearAdd only when both
+     * input types equal the output type (BinaryNodeGroupSelector in qdq_selectors.cc); otherwise the Add runs in float.
+     * A constant operand is left out of the comparison.
+     */
+    private QOp.Add.Kernel ortAddKernel(Node add, Node q) {
+        List<String> ins = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Node d = g.producer(add.input(i));
+            if (d != null && !g.isConstant(d.input(0))) {
+                ins.add(d.input(0));
+            }
+        }
+        if (!ortFuses(ins, q)) {
+            return QOp.Add.Kernel.FLOAT;
+        }
+        boolean allShifted = ortRewrittenType(q.outputs().get(0)) == DType.UINT8 && declaredType(q) == DType.INT8;
+        for (String in : ins) {
+            allShifted &= ownType(in) == DType.INT8;
+        }
+        return allShifted ? QOp.Add.Kernel.QLINEAR_UINT8 : QOp.Add.Kernel.QLINEAR;
+    }
+
+    /**
+     * Whether ONNX Runtime fuses a QDQ group whose DequantizeLinear nodes read the quantized activations {@code ins}
+     * and whose QuantizeLinear is {@code q}: its selectors require the input and output types to be equal after
+     * the x86 int8-to-uint8 rewrite ({@link #ortRewrittenType}); otherwise the group runs in float.
+     */
+    private boolean ortFuses(List<String> ins, Node q) {
+        DType out = ortRewrittenType(q.outputs().get(0));
+        for (String in : ins) {
+            if (ortRewrittenType(in) != out) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The unary float op ({@link OrtFloat}) between a DequantizeLinear and input {@code i} of {@code n}, if there is one
+     * and only {@code n} reads it (it joins the group's nodes); null when the input comes straight from a DQ.
+     */
+    private String floatOperandFunction(Node n, int i, List<String> nodes) {
+        Node src = g.producer(n.input(i));
+        if (src == null || src.opType().equals("DequantizeLinear") || src.inputCount() != 1 || !singleUse(n.input(i))) {
+            return null;
+        }
+        if (OrtFloat.of(src.opType()) == null) {
+            throw new Unsupported("input '" + n.input(i) + "' of '" + n.name() + "' is computed in float by '" + src.name()
+                    + "' (" + src.opType() + "); intbench reproduces ONNX Runtime's float result only for Tanh, Relu, Neg,"
+                    + " Abs and Identity there");
+        }
+        covered.add(src);
+        nodes.add(0, src.name());
+        return src.opType();
+    }
+
+    /**
+     * The DequantizeLinear feeding a pooling node {@code p}, directly or through one unary float op whose float32
+     * result intbench reproduces bit for bit ({@link OrtFloat}); that op joins the group's nodes.
+     */
+    private Node poolSource(Node p, List<String> nodes) {
+        Node src = g.producer(p.input(0));
+        if (src != null && !src.opType().equals("DequantizeLinear") && src.inputCount() == 1 && singleUse(p.input(0))) {
+            if (OrtFloat.of(src.opType()) == null) {
+                throw new Unsupported("input '" + p.input(0) + "' of '" + p.name() + "' is computed in float by '" + src.name()
+                        + "' (" + src.opType() + "); intbench reproduces ONNX Runtime's float result only for Tanh, Relu, Neg,"
+                        + " Abs and Identity there");
+            }
+            Node d = dq(src.input(0), src);
+            covered.add(src);
+            nodes.add(0, src.name());
+            return d;
+        }
+        return dq(p.input(0), p);
+    }
+
+    /**
+     * The pooling of a group ONNX Runtime leaves in float: MlasPool (onnxruntime/core/mlas/lib/pooling.cpp) picks
+     * its global kernel when the window is the whole unpadded input with stride 1, its 2-D vector kernel when the
+     * horizontal stride is at most 2, kernels at most 32 and the padded row fits its 2,048-float buffer, else its
+     * generic kernel; each sums in its own order. QuantizeLinear follows.
+     */
+    private QOp floatAvgPool(Node n, QTensor in, QTensor out, String function, List<String> nodes) {
+        long[] is = in.shape();
+        if (is.length != 4) {
+            throw new Unsupported("only 2-D average pooling (NCHW) is supported");
+        }
+        int[] kernel;
+        int[] strides;
+        int[] pads;
+        boolean includePad = false;
+        if (n.opType().equals("GlobalAveragePool")) {
+            kernel = new int[] {(int) is[2], (int) is[3]};
+            strides = new int[] {1, 1};
+            pads = new int[] {0, 0};
+        } else {
+            kernel = ints(n.attrInts("kernel_shape", null));
+            strides = ints(n.attrInts("strides", new long[] {1, 1}));
+            long[] dl = n.attrInts("dilations", new long[] {1, 1});
+            if (dl[0] != 1 || dl[1] != 1) {
+                throw new Unsupported("AveragePool with dilations is not supported");
+            }
+            pads = pads(n, is, out.shape(), kernel, strides, new int[] {1, 1});
+            includePad = n.attrInt("count_include_pad", 0) != 0;
+        }
+        long[] os = out.shape();
+        long endH = Math.max(0, (os[2] - 1) * strides[0] + kernel[0] - is[2] - pads[0]);
+        long endW = Math.max(0, (os[3] - 1) * strides[1] + kernel[1] - is[3] - pads[1]);
+        int order;
+        if (kernel[0] == is[2] && kernel[1] == is[3] && strides[0] == 1 && strides[1] == 1 && pads[0] == 0 && pads[1] == 0
+                && endH == 0 && endW == 0) {
+            order = io.intbench.isa.Descriptor.SUM_FOUR_LANES;
+        } else if (strides[1] <= 2 && kernel[0] <= 32 && kernel[1] <= 32 && pads[1] + endW + is[3] <= 2048 - 3) {
+            order = io.intbench.isa.Descriptor.SUM_COLUMNS_FIRST;
+        } else {
+            order = io.intbench.isa.Descriptor.SUM_ROW_MAJOR;
+        }
+        return new QOp.AvgPool(n.name(), nodes, in, out, kernel, strides, pads, includePad, true, order, function);
+    }
+
+    /** The element type of a Q node's output as declared by its zero point (or output_dtype). */
+    private DType declaredType(Node q) {
+        return quantParams(q, 1, 2, "y").type;
+    }
+
+    /** The element type of a quantized tensor: its QuantizeLinear's, or the one inferred for it. */
+    private DType ownType(String t) {
+        Node q = g.producer(t);
+        if (q != null && q.opType().equals("QuantizeLinear")) {
+            return declaredType(q);
+        }
+        DType inferred = DType.fromOnnx(g.valueInfo(t).elemType());
+        return inferred != null || native_.get(t) == null ? inferred : native_.get(t).type();
+    }
+
+    /**
+     * The type ONNX Runtime's x86 int8-to-uint8 rewrite gives the quantized tensor {@code t}: uint8 when {@code t} is
+     * int8, produced by a QuantizeLinear whose only consumer edge goes to one DequantizeLinear with the same constant
+     * scalar zero point, which itself has at most one consumer edge (neither being a graph output, except the DQ's own);
+     * otherwise its own type.
+     */
+    private DType ortRewrittenType(String t) {
+        DType own = ownType(t);
+        Node q = g.producer(t);
+        if (own != DType.INT8 || q == null || !q.opType().equals("QuantizeLinear") || g.isGraphOutput(t) || edges(t) != 1) {
+            return own;
+        }
+        Node d = g.consumers(t).get(0);
+        if (!d.opType().equals("DequantizeLinear") || d.inputCount() < 3 || q.inputCount() < 3) {
+            return own;
+        }
+        String dOut = d.outputs().get(0);
+        int dEdges = edges(dOut) + (g.isGraphOutput(dOut) && edges(dOut) > 0 ? 1 : 0);
+        if (dEdges > 1 || !sameScalarZeroPoint(q.input(2), d.input(2))) {
+            return own;
+        }
+        return DType.UINT8;
+    }
+
+    /** Consumer edges of a tensor: one per node input that reads it. */
+    private int edges(String t) {
+        int n = 0;
+        for (Node c : g.consumers(t)) {
+            for (String in : c.inputs()) {
+                n += in.equals(t) ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    private boolean sameScalarZeroPoint(String a, String b) {
+        if (a.isEmpty() || b.isEmpty() || !g.isConstant(a) || !g.isConstant(b)) {
+            return false;
+        }
+        Tensor za = g.constant(a);
+        Tensor zb = g.constant(b);
+        return za.size() == 1 && zb.size() == 1 && za.elemType() == DType.INT8.onnxCode() && zb.elemType() == DType.INT8.onnxCode()
+                && za.intAt(0) == zb.intAt(0);
+    }
+
+    /**
      * An op that is exact on codes (MaxPool, views) whose output QuantizeLinear has other parameters
      * than its input: the op on codes into an intermediate, then a requantization table.
      */
@@ -567,7 +786,7 @@ public final class Matcher {
         QuantParams c = quantParams(n, 6, 7, "C");
         QTensor out = define(n.outputs().get(0), c.type, c.scales[0], c.zps[0]);
         covered.add(n);
-        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax(), false));
+        ops.add(new QOp.Add(n.name(), List.of(n.name()), a, b, out, out.type().qmin(), out.type().qmax(), QOp.Add.Kernel.QLINEAR));
     }
 
     /** QLinearGlobalAveragePool(X, x_scale, x_zp, y_scale, y_zp) (com.microsoft), NCHW */
@@ -638,6 +857,18 @@ public final class Matcher {
     }
 
     // ----- op builders ----------------------------------------------------------------------------
+
+    private long[] constInts(String name, Node n) {
+        if (!g.isConstant(name)) {
+            throw new Unsupported("input '" + name + "' of '" + n.name() + "' is not a constant");
+        }
+        Tensor c = g.constant(name);
+        long[] v = new long[(int) c.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = c.intAt(i);
+        }
+        return v;
+    }
 
     private static void noClamp(int lo, int hi, DType t, String op) {
         if (lo > t.qmin() || hi < t.qmax()) {
@@ -1114,8 +1345,33 @@ public final class Matcher {
         return g.consumers(t).size() == 1 && !g.outputs().contains(t);
     }
 
+    /** A float bias constant along the last axis of {@code out}: one value, or one per element of that axis. */
+    private float[] epilogueBias(Tensor c, long[] out, Node add) {
+        long[] cd = c.dims();
+        for (int i = 0; i + 1 < cd.length; i++) {
+            if (cd[i] != 1) {
+                throw new Unsupported("the float bias added to the output by '" + add.name() + "' has shape "
+                        + Arrays.toString(cd) + "; only a bias along the last axis is supported");
+            }
+        }
+        if (c.size() != 1 && (out.length == 0 || c.size() != out[out.length - 1])) {
+            throw new Unsupported("the float bias of '" + add.name() + "' has " + c.size() + " values for an output of shape "
+                    + Arrays.toString(out));
+        }
+        float[] b = new float[(int) c.size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = c.floatAt(i);
+        }
+        return b;
+    }
+
     private QModel.Output output(String o) {
-        if (native_.containsKey(o) && native_.get(o) != null) {
+        return output(o, true);
+    }
+
+    /** {@code asGraphOutput} false: {@code o} is a DequantizeLinear output that only feeds an epilogue. */
+    private QModel.Output output(String o, boolean asGraphOutput) {
+        if (asGraphOutput && native_.containsKey(o) && native_.get(o) != null) {
             QTensor q = native_.get(o);
             for (QModel.Input in : inputs) {
                 if (in.q().name().equals(o)) {
@@ -1141,8 +1397,23 @@ public final class Matcher {
         if (p == null) {
             throw new Unsupported("is not computed by any node");
         }
+        // DQ(y) + float bias -> graph output: the host adds the bias after dequantizing (an epilogue, like the DQ itself)
+        if (p.opType().equals("Add") && p.inputCount() == 2) {
+            for (int i = 0; i < 2; i++) {
+                Node d = g.producer(p.input(i));
+                String c = p.input(1 - i);
+                if (d != null && d.opType().equals("DequantizeLinear") && singleUse(d.outputs().get(0)) && g.isConstant(c)
+                        && g.constant(c).isFloat() && !g.isConstant(d.input(0)) && native_.get(d.input(0)) != null) {
+                    QModel.Output dqOut = output(d.outputs().get(0), false);
+                    float[] bias = epilogueBias(g.constant(c), shape(o), p);
+                    covered.add(p);
+                    covered.add(d);
+                    return new QModel.Output(o, true, dqOut.q(), dqOut.scales(), dqOut.zeroPoints(), dqOut.axis(), bias);
+                }
+            }
+        }
         throw new Unsupported("is computed in float by '" + p.name() + "' (" + p.opType() + "); intbench needs every graph"
-                + " output to be a quantized tensor or the DequantizeLinear of one");
+                + " output to be a quantized tensor, the DequantizeLinear of one, or that plus a constant float bias");
     }
 
     // ----- constants ------------------------------------------------------------------------------

@@ -28,7 +28,14 @@ public record QModel(String name, List<Input> inputs, List<QOp> ops, List<Output
 
     /**
      * A model output: {@code q} as is, or dequantized by the host to the float ONNX output
-     * {@code onnxName} with the given (possibly per-axis) parameters.
+     * {@code onnxName} with the given (possibly per-axis) parameters, then, when {@code epilogueBias} is not
+     * empty, plus that float bias along the last axis (a float Add after the model's last DequantizeLinear,
+     * such as a Gemm's bias that the exporter left outside the quantized MatMul), also on the host.
      */
-    public record Output(String onnxName, boolean floatOutput, QTensor q, float[] scales, int[] zeroPoints, int axis) { }
+    public record Output(String onnxName, boolean floatOutput, QTensor q, float[] scales, int[] zeroPoints, int axis,
+                         float[] epilogueBias) {
+        public Output(String onnxName, boolean floatOutput, QTensor q, float[] scales, int[] zeroPoints, int axis) {
+            this(onnxName, floatOutput, q, scales, zeroPoints, axis, new float[0]);
+        }
+    }
 }

@@ -81,14 +81,32 @@ public sealed interface QOp {
     }
 
     /**
-     * Elementwise add of two quantized tensors (numpy broadcasting), as ORT's QLinearAdd; {@code qdq}
-     * when it came from a QDQ group (ORT then evaluates int8 on uint8-shifted codes on x86).
+     * Elementwise add of two quantized tensors (numpy broadcasting), computed as ONNX Runtime computes
+     * the group: see {@link Kernel}.
      */
-    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, boolean qdq)
-            implements QOp {
+    record Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, Kernel kernel,
+               String functionA, String functionB) implements QOp {
+        /**
+         * An Add of the dequantized operands; {@code functionA}/{@code functionB}, when not null, name a unary float op
+         * ORT applies to that dequantized operand before the (then float) Add, e.g. {@code DQ(a) -> Tanh -> Add}.
+         */
+        public Add(String name, List<String> nodes, QTensor a, QTensor b, QTensor out, int clampLo, int clampHi, Kernel kernel) {
+            this(name, nodes, a, b, out, clampLo, clampHi, kernel, null, null);
+        }
+
+        /** What ONNX Runtime (x86, default optimisations) runs for the group. */
+        public enum Kernel {
+            /** QLinearAdd on the codes as they are (QOperator models; QDQ groups ORT fuses without rewriting). */
+            QLINEAR,
+            /** QLinearAdd of int8 QDQ tensors that ORT's x86 int8-to-uint8 rewrite turned into uint8 (codes + 128). */
+            QLINEAR_UINT8,
+            /** {@code DQ -> float Add -> Q}: the group ORT leaves in float because its operand types differ. */
+            FLOAT
+        }
+
         public List<QTensor> inputs() { return List.of(a, b); }
 
-        public String kind() { return "QLinearAdd"; }
+        public String kind() { return kernel == Kernel.FLOAT ? "Add" : "QLinearAdd"; }
     }
 
     /** Max pooling on the codes; output shares the input's parameters. */
@@ -195,12 +213,29 @@ public sealed interface QOp {
         public String kind() { return "Resize(linear)"; }
     }
 
-    /** Average pooling as ORT's QLinearAveragePool (2-D, NCHW). */
+    /**
+     * Average pooling (2-D, NCHW) as ONNX Runtime computes the group: ORT's QLinearAveragePool
+     * ({@code floatPool} false), or, for a group ORT leaves in float, its float AveragePool / GlobalAveragePool
+     * (MlasPool, summing in {@code sumOrder}, an {@code io.intbench.isa.Descriptor.SUM_*} constant) on the
+     * dequantized input, or on {@code function} of it (a unary float op between the DequantizeLinear and the
+     * pooling, such as Tanh; null for none), followed by QuantizeLinear.
+     */
     record AvgPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
-                   boolean countIncludePad) implements QOp {
+                   boolean countIncludePad, boolean floatPool, int sumOrder, String function) implements QOp {
+        public AvgPool(String name, List<String> nodes, QTensor in, QTensor out, int[] kernel, int[] strides, int[] pads,
+                       boolean countIncludePad) {
+            this(name, nodes, in, out, kernel, strides, pads, countIncludePad, false, 0, null);
+        }
+
         public List<QTensor> inputs() { return List.of(in); }
 
-        public String kind() { return "QLinearAveragePool"; }
+        public String kind() {
+            if (!floatPool) {
+                return "QLinearAveragePool";
+            }
+            String pool = sumOrder == io.intbench.isa.Descriptor.SUM_EIGEN_PACKETS ? "ReduceMean" : "AveragePool";
+            return (function == null ? "" : function + " + ") + pool + " (float in ORT)";
+        }
     }
 
     /** Softmax along the last axis as ORT's QLinearSoftmax; {@code opset} decides ORT's reduction length. */

@@ -118,6 +118,35 @@ public final class Tables {
     }
 
     /**
+     * 65,536-entry table {@code T[byte(a) << 8 | byte(b)]} of the float path {@code DQ(a), DQ(b) -> Add -> Q}, for
+     * the Adds ONNX Runtime does not fuse: each operand dequantized as its DequantizeLinear does
+     * ({@code float(q - zp) * scale}), one float32 addition (IEEE, so operand order and broadcasting do not
+     * matter), then QuantizeLinear ({@link #quantizeLinear}: true division, ties to even, saturation); a Relu/Clip
+     * between Add and Q clamps to {@code [lo, hi]} (exact: QuantizeLinear is monotonic).
+     */
+    public static byte[] floatAdd(QTensor a, QTensor b, QTensor c, int lo, int hi) {
+        return floatAdd(a, b, c, x -> x, x -> x, lo, hi);
+    }
+
+    /** As above, with ORT's float function {@code fa} / {@code fb} applied to each dequantized operand first. */
+    public static byte[] floatAdd(QTensor a, QTensor b, QTensor c, OrtFloat.Function fa, OrtFloat.Function fb, int lo, int hi) {
+        float[] va = new float[256];
+        float[] vb = new float[256];
+        for (int i = 0; i < 256; i++) {
+            va[i] = fa.apply(dequantizeLinear(code(i, a.type()), a.zeroPoint(), a.scale()));
+            vb[i] = fb.apply(dequantizeLinear(code(i, b.type()), b.zeroPoint(), b.scale()));
+        }
+        byte[] t = new byte[65536];
+        for (int ia = 0; ia < 256; ia++) {
+            for (int ib = 0; ib < 256; ib++) {
+                int q = quantizeLinear(va[ia] + vb[ib], c.scale(), c.zeroPoint(), c.type().qmin(), c.type().qmax());
+                t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
+            }
+        }
+        return t;
+    }
+
+    /**
      * 65,536-entry table {@code T[byte(a) << 8 | byte(b)]} reproducing ONNX Runtime's QLinearMul on x86
      * (onnxruntime/core/mlas/lib/qlmul.cpp, SSE2/AVX2 path): the integer product
      * {@code (a - za) * (b - zb)} converted to float32, multiplied by the float32 ratio
@@ -145,6 +174,18 @@ public final class Tables {
         int[] t = new int[256];
         for (int i = 0; i < 256; i++) {
             t[i] = Float.floatToRawIntBits(in.scale() * (float) (code(i, in.type()) - in.zeroPoint()));
+        }
+        return t;
+    }
+
+    /**
+     * 256 float32 bit patterns {@code T[byte(x)] = bits(f(DQ(x)))}: a float function ONNX Runtime applies to the
+     * dequantized input before a float op (DequantizeLinear -> Tanh -> AveragePool), computed as ORT does.
+     */
+    public static int[] floatBits(QTensor in, OrtFloat.Function f) {
+        int[] t = new int[256];
+        for (int i = 0; i < 256; i++) {
+            t[i] = Float.floatToRawIntBits(f.apply(dequantizeLinear(code(i, in.type()), in.zeroPoint(), in.scale())));
         }
         return t;
     }

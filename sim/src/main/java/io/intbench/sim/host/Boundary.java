@@ -104,6 +104,21 @@ public final class Boundary {
         return HostTensor.ofFloats(qIn.shape(), out);
     }
 
+    /**
+     * The host epilogue after the output dequantization: {@code y[..., j] = x[..., j] + bias[j]} (or {@code + bias[0]}),
+     * one float32 addition per element, as ONNX Runtime's float Add of a constant bias after the model's last
+     * DequantizeLinear computes it.
+     */
+    public static HostTensor addBias(HostTensor x, float[] bias) {
+        float[] v = x.toFloatArray();
+        long[] s = x.shape();
+        int last = s.length == 0 ? 1 : (int) s[s.length - 1];
+        for (int i = 0; i < v.length; i++) {
+            v[i] += bias[bias.length == 1 ? 0 : i % last];
+        }
+        return HostTensor.ofFloats(s, v);
+    }
+
     /** Maps a flat C-order element index to its quantization channel. */
     private record Layout(long channels, long inner) {
 
