@@ -238,13 +238,27 @@ class MatMulAndDataMovementTest {
             QGraph.Q ktq = g.quantize(kt, t, k.s(), k.z(), 1, 2, 8, 5);
             QGraph.Q scores = g.quantize(g.op("MatMul", "", List.of(g.dequantize(x), g.dequantize(ktq))), t,
                     outScale(x, ktq, 8), zpFor(t, 128, 0), 1, 2, 5, 5);
-            // [0, 1] as quantize_static fixes it for Softmax: scale 1/255. (With 1/256 and int8 a probability of 1
-            // is code 128: ORT's uint8-rewritten QDQ graph saturates it to 127, while intbench's SOFTMAX wraps it
-            // to -128 as ORT's QOperator int8 QLinearSoftmax does: a difference of the Softmax lowering.)
+            // [0, 1] as quantize_static fixes it for Softmax: scale 1/255 (1/256: softmaxSaturation)
             QGraph.Q p = g.quantize(g.op("Softmax", "", List.of(g.dequantize(scores)), QGraph.attr("axis", -1)), t,
                     1f / 255, zpFor(t, 0, -128), 1, 2, 5, 5);
             QGraph.Q out = g.quantize(g.op("MatMul", "", List.of(g.dequantize(p), g.dequantize(v))), t, v.s(), v.z(), 1, 2, 5, 8);
             g.output(out, "Y");
+            return g;
+        });
+    }
+
+    /**
+     * Softmax quantized with scale 1/256 (not quantize_static's 1/255), where a probability of 1 is code 256 + zp: wide
+     * input steps make one element dominate most rows. ORT's uint8 kernel saturates it to 255; an int8 QDQ group,
+     * which ORT's x86 rewrite computes in uint8, saturates to 127 (ORT's own int8 kernel would wrap it to -128).
+     */
+    static Config softmaxSaturation(DType t) {
+        return new Config("qdq_softmax_scale_1_256_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.12f, zpFor(t, 128, 0), 1, 8, 6);
+            QGraph.Q p = g.quantize(g.op("Softmax", "", List.of(g.dequantize(x)), QGraph.attr("axis", -1)), t,
+                    1f / 256, zpFor(t, 0, -128), 1, 8, 6);
+            g.output(p, "Y");
             return g;
         });
     }
@@ -289,6 +303,8 @@ class MatMulAndDataMovementTest {
         c.add(attention(DType.INT8));
         c.add(attentionSoftmax(DType.UINT8));
         c.add(attentionSoftmax(DType.INT8));
+        c.add(softmaxSaturation(DType.UINT8));
+        c.add(softmaxSaturation(DType.INT8));
         c.addAll(movement());
         c.addAll(resizeLinear());
         return c;

@@ -285,14 +285,17 @@ public sealed interface Descriptor {
     /**
      * Softmax over rows of {@code d} codes, as ONNX Runtime's QLinearSoftmax: {@code expAddr} holds 256
      * int32 float32 bit patterns in ORT's table layout; {@code yScaleBits} is the float32 bit pattern of
-     * {@code floor(1 / y_scale)}.
+     * {@code floor(1 / y_scale)}. ORT's kernel stores {@code min(q, 255)} as the output byte, so an int8
+     * result above 127 wraps; with {@code saturate} 1 an int8 result is clamped to 127 instead, as ORT
+     * computes a QDQ int8 group it has rewritten to uint8 (codes + 128, then back).
      */
-    record SoftmaxDesc(int rows, int d, int expAddr, int yScaleBits, int outZp, int inSigned, int outSigned)
+    record SoftmaxDesc(int rows, int d, int expAddr, int yScaleBits, int outZp, int inSigned, int outSigned, int saturate)
             implements Descriptor {
         public SoftmaxDesc {
             positive("softmax dimensions", rows, d);
             bool("inSigned", inSigned);
             bool("outSigned", outSigned);
+            bool("saturate", saturate);
         }
     }
 

@@ -869,6 +869,7 @@ public final class Kernels {
     public static void softmax(byte[] mem, SoftmaxDesc d, int in, int out) {
         int[] table = readInts(mem, d.expAddr(), 256);
         boolean signed = d.inSigned() == 1;
+        int hi = d.outSigned() == 1 && d.saturate() == 1 ? 127 : 255;
         for (int r = 0; r < d.rows(); r++) {
             int base = in + r * d.d();
             int xmax = Integer.MIN_VALUE;
@@ -885,7 +886,7 @@ public final class Kernels {
             for (int i = 0; i < d.d(); i++) {
                 int vt = table[softmaxIndex(load8(mem, base + i, signed), xmax, signed)];
                 int q = SoftFloat32.rint(SoftFloat32.div(SoftFloat32.mul(vt, d.yScaleBits()), sum)) + d.outZp();
-                mem[out + r * d.d() + i] = (byte) (q > 255 ? 255 : q);
+                mem[out + r * d.d() + i] = (byte) Math.min(q, hi);
             }
         }
     }

@@ -138,7 +138,7 @@ class OperatorKernelsTest {
             mem[in + i] = (byte) r.nextInt(256);
         }
         Kernels.softmax(mem, new Descriptor.SoftmaxDesc(rows, d, 0, Float.floatToRawIntBits(yScale), yz, signed ? 1 : 0,
-                signed ? 1 : 0), in, out);
+                signed ? 1 : 0, 0), in, out);
         for (int row = 0; row < rows; row++) {
             int max = Integer.MIN_VALUE;
             for (int i = 0; i < d; i++) {

@@ -306,7 +306,7 @@ public final class Lowering {
                 int rows = (int) (sm.in().elements() / dlen);
                 int exp = image.putInts(Tables.softmaxExp(sm.in().scale(), dlen, sm.in().signed()));
                 Descriptor.SoftmaxDesc d = new Descriptor.SoftmaxDesc(rows, dlen, exp, Tables.softmaxScaleBits(sm.out().scale()),
-                        sm.out().zeroPoint(), b(sm.in().signed()), b(sm.out().signed()));
+                        sm.out().zeroPoint(), b(sm.in().signed()), b(sm.out().signed()), b(sm.saturate()));
                 e = new Emitted(op, Opcode.SOFTMAX, desc(d), 0, 0, List.of(sm.in()), null);
         } else {
             throw new IllegalStateException("aliases emit nothing");

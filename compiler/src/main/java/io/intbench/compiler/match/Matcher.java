@@ -340,7 +340,9 @@ public final class Matcher {
             case "Softmax" -> {
                 noClamp(lo, hi, t, "Softmax");
                 QTensor in = activation(dq(p.input(0), p));
-                ops.add(softmax(p, in, define(outName, t, qp.scales[0], qp.zps[0]), nodes));
+                // on x86 ORT computes an int8 group it rewrote to uint8 in uint8: the result saturates at 127
+                boolean shifted = t == DType.INT8 && ortRewrittenType(q.outputs().get(0)) == DType.UINT8;
+                ops.add(softmax(p, in, define(outName, t, qp.scales[0], qp.zps[0]), nodes, shifted));
             }
             // DQ(x) -> MaxPool -> Q
             case "MaxPool" -> {
@@ -853,7 +855,7 @@ public final class Matcher {
         QTensor in = view(n.input(0), n, 1, 2);
         QuantParams y = quantParams(n, 3, 4, "Y");
         covered.add(n);
-        ops.add(softmax(n, in, define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]), List.of(n.name())));
+        ops.add(softmax(n, in, define(n.outputs().get(0), y.type, y.scales[0], y.zps[0]), List.of(n.name()), false));
     }
 
     // ----- op builders ----------------------------------------------------------------------------
@@ -999,7 +1001,7 @@ public final class Matcher {
     }
 
     /** Softmax whose reduction runs over the innermost elements: the last axis (opset 13+) or axis..end (before). */
-    private QOp softmax(Node n, QTensor in, QTensor out, List<String> nodes) {
+    private QOp softmax(Node n, QTensor in, QTensor out, List<String> nodes, boolean saturate) {
         long[] s = in.shape();
         int opset = n.opType().equals("QLinearSoftmax") ? (int) n.attrInt("opset", 13) : n.opset();
         int axis = (int) n.attrInt("axis", opset < 13 ? 1 : -1);
@@ -1015,7 +1017,7 @@ public final class Matcher {
         }
         long[] flat = {in.elements() / d, d};
         QTensor in2 = new QTensor(in.name(), in.type(), flat, in.scale(), in.zeroPoint());
-        return new QOp.Softmax(n.name(), nodes, in2, out);
+        return new QOp.Softmax(n.name(), nodes, in2, out, saturate);
     }
 
     private QOp.Conv conv(Node n, QTensor in, Weights w, String biasName, QTensor out, int lo, int hi, List<String> nodes) {

@@ -239,7 +239,11 @@ public sealed interface QOp {
     }
 
     /** Softmax along the last axis as ORT's QLinearSoftmax; {@code opset} decides ORT's reduction length. */
-    record Softmax(String name, List<String> nodes, QTensor in, QTensor out) implements QOp {
+    /**
+     * Softmax along the last axis as ORT's QLinearSoftmax; {@code saturate}: an int8 QDQ group ORT rewrote to uint8,
+     * whose int8 result saturates at 127 where the int8 kernel's would wrap.
+     */
+    record Softmax(String name, List<String> nodes, QTensor in, QTensor out, boolean saturate) implements QOp {
         public List<QTensor> inputs() { return List.of(in); }
 
         public String kind() { return "QLinearSoftmax"; }
