@@ -263,6 +263,30 @@ class MatMulAndDataMovementTest {
         });
     }
 
+    /**
+     * {@code DQ(a), DQ(b) -> Sub [-> Relu] -> Q}, which ORT never fuses: a float Sub between the Q/DQ pairs; operands of
+     * different scales, a broadcast second operand, or a constant one (a per-channel mean subtracted).
+     */
+    static Config sub(DType t, String form) {
+        return new Config("qdq_sub_" + form + "_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q a = g.quantInput("A", t, 0.031f, zpFor(t, 131, 3), 1, 3, 16, 16);
+            QGraph.Q b = switch (form) {
+                case "broadcast" -> g.quantInput("B", t, 0.017f, zpFor(t, 97, -31), 1, 3, 1, 16);
+                case "constant" -> g.constQ("mean", t, 0.02f, zpFor(t, 120, -8), s(1, 3, 1, 1),
+                        new int[] {zpFor(t, 200, 72), zpFor(t, 30, -98), zpFor(t, 121, -7)});
+                default -> g.quantInput("B", t, 0.023f, zpFor(t, 110, -18), 1, 3, 16, 16);
+            };
+            String d = g.op("Sub", "", List.of(g.dequantize(a), g.dequantize(b)));
+            if (form.equals("relu")) {
+                d = g.op("Relu", "", List.of(d));
+            }
+            QGraph.Q y = g.quantize(d, t, 0.029f, form.equals("relu") ? zpFor(t, 0, -128) : zpFor(t, 125, -2), 1, 3, 16, 16);
+            g.output(y, "Y");
+            return g;
+        });
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -305,6 +329,11 @@ class MatMulAndDataMovementTest {
         c.add(attentionSoftmax(DType.INT8));
         c.add(softmaxSaturation(DType.UINT8));
         c.add(softmaxSaturation(DType.INT8));
+        for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
+            for (String form : new String[] {"plain", "broadcast", "constant", "relu"}) {
+                c.add(sub(t, form));
+            }
+        }
         c.addAll(movement());
         c.addAll(resizeLinear());
         return c;

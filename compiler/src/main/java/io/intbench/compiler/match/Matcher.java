@@ -305,6 +305,19 @@ public final class Matcher {
                 QOp.Add.Kernel k = fa == null && fb == null ? ortAddKernel(p, q) : QOp.Add.Kernel.FLOAT;
                 ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, k, fa, fb));
             }
+            // DQ(a), DQ(b) -> Sub -> [Relu|Clip] -> Q : ORT never fuses Sub, so it runs DQ -> float Sub -> Q; a - b is
+            // a + (-b) exactly in IEEE float32, so it is the float Add with the second operand negated
+            case "Sub" -> {
+                String fa = floatOperandFunction(p, 0, nodes);
+                if (floatOperandFunction(p, 1, nodes) != null) {
+                    throw new Unsupported("Sub '" + p.name() + "': its second operand is computed in float by another op;"
+                            + " intbench supports a float op before the first operand of a Sub only");
+                }
+                QTensor a = operand(fa == null ? p.input(0) : g.producer(p.input(0)).input(0), fa == null ? p : g.producer(p.input(0)));
+                QTensor b = operand(p.input(1), p);
+                ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi,
+                        QOp.Add.Kernel.FLOAT, fa, "Neg"));
+            }
             // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
             case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
                     define(outName, t, qp.scales[0], qp.zps[0]), lo, hi));

@@ -106,7 +106,8 @@ public sealed interface QOp {
 
         public List<QTensor> inputs() { return List.of(a, b); }
 
-        public String kind() { return kernel == Kernel.FLOAT ? "Add" : "QLinearAdd"; }
+        /** "Sub" for {@code a + (-b)}, the form a Sub takes (exact in float32). */
+        public String kind() { return kernel != Kernel.FLOAT ? "QLinearAdd" : "Neg".equals(functionB) && functionA == null ? "Sub" : "Add"; }
     }
 
     /** Max pooling on the codes; output shares the input's parameters. */
