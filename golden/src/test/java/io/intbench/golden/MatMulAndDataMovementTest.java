@@ -287,6 +287,21 @@ class MatMulAndDataMovementTest {
         });
     }
 
+    /**
+     * {@code DQ(x) -> Tanh -> Q}: ORT computes the Tanh in float with MLAS's approximation, which the compile-time table
+     * now uses; 4,096 inputs over a range where tanh bends cover every input code. (At these scales libm's tanh gives
+     * the same table: the few-ulp differences rarely reach a rounding tie; FloatGroupsTest pins the function itself.)
+     */
+    static Config tanhGroup(DType t) {
+        return new Config("qdq_tanh_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.023f, zpFor(t, 127, -1), 1, 16, 16, 16);
+            QGraph.Q y = g.quantize(g.op("Tanh", "", List.of(g.dequantize(x))), t, 1f / 127.5f, zpFor(t, 128, 0), 1, 16, 16, 16);
+            g.output(y, "Y");
+            return g;
+        });
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -329,6 +344,8 @@ class MatMulAndDataMovementTest {
         c.add(attentionSoftmax(DType.INT8));
         c.add(softmaxSaturation(DType.UINT8));
         c.add(softmaxSaturation(DType.INT8));
+        c.add(tanhGroup(DType.UINT8));
+        c.add(tanhGroup(DType.INT8));
         for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
             for (String form : new String[] {"plain", "broadcast", "constant", "relu"}) {
                 c.add(sub(t, form));

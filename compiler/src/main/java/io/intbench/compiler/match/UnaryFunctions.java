@@ -6,7 +6,8 @@ import java.util.function.DoubleUnaryOperator;
 /**
  * The float functions of unary ONNX ops, for compile-time tables. Where ONNX defines the op with
  * float32 steps (HardSigmoid's {@code alpha * x + beta}) the steps are done in float32, as ONNX
- * Runtime's kernels do them; transcendental functions are evaluated in double.
+ * Runtime's kernels do them; Tanh is ONNX Runtime's own approximation ({@link io.intbench.compiler.quant.OrtFloat#tanh});
+ * the other transcendental functions are evaluated in double.
  */
 final class UnaryFunctions {
     private UnaryFunctions() { }
@@ -15,7 +16,8 @@ final class UnaryFunctions {
         // QLinearSigmoid / QLinearLeakyRelu (com.microsoft) tabulate the same float functions
         String op = n.opType().startsWith("QLinear") ? n.opType().substring("QLinear".length()) : n.opType();
         return switch (op) {
-            case "Tanh" -> Math::tanh;
+            // ORT's float Tanh is MLAS's rational approximation, not libm's (OrtFloat.tanh, pinned by FloatGroupsTest)
+            case "Tanh" -> x -> io.intbench.compiler.quant.OrtFloat.tanh((float) x);
             case "Sigmoid" -> x -> 1.0 / (1.0 + Math.exp(-x));
             case "Exp" -> Math::exp;
             case "Abs" -> Math::abs;
