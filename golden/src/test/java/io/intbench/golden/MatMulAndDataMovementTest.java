@@ -302,6 +302,17 @@ class MatMulAndDataMovementTest {
         });
     }
 
+    /** {@code DQ(x) -> Erf -> Q} (ORT computes the Erf in float, MlasComputeErf), every input code covered. */
+    static Config erfGroup(DType t) {
+        return new Config("qdq_erf_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.019f, zpFor(t, 128, 0), 1, 16, 16, 16);
+            QGraph.Q y = g.quantize(g.op("Erf", "", List.of(g.dequantize(x))), t, 1f / 127.5f, zpFor(t, 128, 0), 1, 16, 16, 16);
+            g.output(y, "Y");
+            return g;
+        });
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -346,6 +357,8 @@ class MatMulAndDataMovementTest {
         c.add(softmaxSaturation(DType.INT8));
         c.add(tanhGroup(DType.UINT8));
         c.add(tanhGroup(DType.INT8));
+        c.add(erfGroup(DType.UINT8));
+        c.add(erfGroup(DType.INT8));
         for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
             for (String form : new String[] {"plain", "broadcast", "constant", "relu"}) {
                 c.add(sub(t, form));

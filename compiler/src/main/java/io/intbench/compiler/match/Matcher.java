@@ -407,7 +407,7 @@ public final class Matcher {
             }
             // DQ(x) -> unary float function -> [Relu|Clip] -> Q : a 256-entry table
             case "Tanh", "Sigmoid", "Exp", "Abs", "Neg", "Sqrt", "Softplus", "HardSigmoid", "HardSwish", "LeakyRelu",
-                 "Elu", "Identity" -> {
+                 "Elu", "Erf", "Identity" -> {
                 QTensor in = activation(dq(p.input(0), p));
                 ops.add(new QOp.Unary(p.name(), nodes, in, define(outName, t, qp.scales[0], qp.zps[0]), p.opType(),
                         UnaryFunctions.of(p), lo, hi));

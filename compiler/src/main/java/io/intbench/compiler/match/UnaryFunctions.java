@@ -20,6 +20,9 @@ final class UnaryFunctions {
             case "Tanh" -> x -> io.intbench.compiler.quant.OrtFloat.tanh((float) x);
             case "Sigmoid" -> x -> 1.0 / (1.0 + Math.exp(-x));
             case "Exp" -> Math::exp;
+            // ORT's float Erf (MlasComputeErf) is faithfully rounded (within 1 ulp): a double-precision erf gives
+            // the same table unless a code's value lies within 1 ulp of a rounding boundary
+            case "Erf" -> org.apache.commons.math3.special.Erf::erf;
             case "Abs" -> Math::abs;
             case "Neg" -> x -> -x;
             case "Sqrt" -> Math::sqrt;
