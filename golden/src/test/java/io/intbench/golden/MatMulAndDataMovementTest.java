@@ -33,14 +33,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MatMulAndDataMovementTest {
 
-    record Config(String name, Function<Long, QGraph> recipe, String preset) {
+    record Config(String name, Function<Long, QGraph> recipe, String preset, int opset) {
         Config(String name, Function<Long, QGraph> recipe) {
-            this(name, recipe, null);
+            this(name, recipe, null, 13);
+        }
+
+        Config(String name, Function<Long, QGraph> recipe, String preset) {
+            this(name, recipe, preset, 13);
+        }
+
+        /** The same model written with another opset (an op that exists only from that opset on). */
+        Config opset(int o) {
+            return new Config(name, recipe, preset, o);
         }
 
         /** The same model on another hardware preset (e.g. one whose small buffers force tiling). */
         Config on(String p) {
-            return new Config(name + "_on_" + p, recipe, p);
+            return new Config(name + "_on_" + p, recipe, p, opset);
         }
 
         @Override
@@ -313,6 +322,17 @@ class MatMulAndDataMovementTest {
         });
     }
 
+    /** {@code DQ(x) -> Gelu -> Q} (ONNX opset 20; ORT computes it in float with MlasComputeErf). */
+    static Config geluGroup(DType t) {
+        return new Config("qdq_gelu_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.031f, zpFor(t, 128, 0), 1, 16, 16, 16);
+            QGraph.Q y = g.quantize(g.op("Gelu", "", List.of(g.dequantize(x))), t, 0.016f, zpFor(t, 12, -116), 1, 16, 16, 16);
+            g.output(y, "Y");
+            return g;
+        }).opset(20);
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -359,6 +379,8 @@ class MatMulAndDataMovementTest {
         c.add(tanhGroup(DType.INT8));
         c.add(erfGroup(DType.UINT8));
         c.add(erfGroup(DType.INT8));
+        c.add(geluGroup(DType.UINT8));
+        c.add(geluGroup(DType.INT8));
         for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
             for (String form : new String[] {"plain", "broadcast", "constant", "relu"}) {
                 c.add(sub(t, form));
@@ -378,7 +400,7 @@ class MatMulAndDataMovementTest {
     void bitExactAgainstOnnxRuntime(Config c, long seed) {
         QGraph g = c.recipe().apply(seed);
         HardwareConfig cfg = c.preset() == null ? HardwareConfig.defaultConfig() : HardwareConfig.preset(c.preset());
-        int opset = 13;
+        int opset = c.opset();
         Compiler.Result r = Compiler.compile(g.build(opset), c.name(), cfg, Compiler.Options.defaults().withMode(RequantMode.ORT));
         Golden.Result res = Golden.run(r, cfg, g.randomInputs(seed * 31 + 7), OperatorCoverageTest.SEED, 0, 1);
         OperatorCoverageTest.assertExact(c.name(), res);

@@ -407,7 +407,11 @@ public final class Matcher {
             }
             // DQ(x) -> unary float function -> [Relu|Clip] -> Q : a 256-entry table
             case "Tanh", "Sigmoid", "Exp", "Abs", "Neg", "Sqrt", "Softplus", "HardSigmoid", "HardSwish", "LeakyRelu",
-                 "Elu", "Erf", "Identity" -> {
+                 "Elu", "Erf", "Gelu", "Identity" -> {
+                if (p.opType().equals("Gelu") && !p.attrString("approximate", "none").equals("none")) {
+                    throw new Unsupported("Gelu '" + p.name() + "' with approximate=\"" + p.attrString("approximate", "none")
+                            + "\": only the exact form (approximate=\"none\") is tabulated");
+                }
                 QTensor in = activation(dq(p.input(0), p));
                 ops.add(new QOp.Unary(p.name(), nodes, in, define(outName, t, qp.scales[0], qp.zps[0]), p.opType(),
                         UnaryFunctions.of(p), lo, hi));

@@ -23,6 +23,16 @@ final class UnaryFunctions {
             // ORT's float Erf (MlasComputeErf) is faithfully rounded (within 1 ulp): a double-precision erf gives
             // the same table unless a code's value lies within 1 ulp of a rounding boundary
             case "Erf" -> org.apache.commons.math3.special.Erf::erf;
+            // ONNX Gelu (opset 20), approximate "none", in ORT's float steps: (x * 0.5f) * (erf(x * (float) M_SQRT1_2) + 1f)
+            case "Gelu" -> {
+                String approximate = n.attrString("approximate", "none");
+                float sqrtHalf = (float) Math.sqrt(0.5);
+                yield x -> {
+                    float v = (float) x;
+                    float e = (float) org.apache.commons.math3.special.Erf.erf(v * sqrtHalf);
+                    return (v * 0.5f) * (e + 1f);
+                };
+            }
             case "Abs" -> Math::abs;
             case "Neg" -> x -> -x;
             case "Sqrt" -> Math::sqrt;
