@@ -265,6 +265,9 @@ public final class Matcher {
         if (kept == null && Set.of("Conv", "Gemm").contains(p.opType())) {
             kept = whyBiasUnfused(p);
         }
+        if (kept == null && Set.of("Conv", "Gemm", "MatMul").contains(p.opType())) {
+            kept = whyTypesUnfused(p, q);
+        }
         if (kept != null && Set.of("Conv", "Gemm", "MatMul").contains(p.opType())) {
             floatInOrt.put(q.outputs().get(0), kept + OrtFusion.floatGroup(p.opType()));
         }
@@ -574,6 +577,30 @@ public final class Matcher {
             allShifted &= ownType(in) == DType.INT8;
         }
         return allShifted ? QOp.Add.Kernel.QLINEAR_UINT8 : QOp.Add.Kernel.QLINEAR;
+    }
+
+    /**
+     * Why ONNX Runtime leaves the Conv/Gemm/MatMul group of {@code p} and {@code q} in float because of its x86
+     * int8-to-uint8 rewrite ({@link #ortFuses}: an activation input that stays int8 while the output becomes uint8, or
+     * the reverse), or null when the types agree.
+     */
+    private String whyTypesUnfused(Node p, Node q) {
+        List<String> ins = new ArrayList<>();
+        for (int i = 0; i < Math.min(2, p.inputCount()); i++) {
+            Node d = g.producer(p.input(i));
+            if (d != null && d.opType().equals("DequantizeLinear") && !g.isConstant(d.input(0))) {
+                ins.add(d.input(0));
+            }
+        }
+        if (ins.isEmpty() || ortFuses(ins, q)) {
+            return null;
+        }
+        List<String> types = new ArrayList<>();
+        for (String in : ins) {
+            types.add("'" + in + "' " + ortRewrittenType(in));
+        }
+        return "after ONNX Runtime's x86 int8-to-uint8 rewrite its input " + String.join(", ", types) + " and its output '"
+                + q.outputs().get(0) + "' " + ortRewrittenType(q.outputs().get(0)) + " differ in type";
     }
 
     /**
