@@ -333,6 +333,19 @@ class MatMulAndDataMovementTest {
         }).opset(20);
     }
 
+    /** SiLU as exporters write it: {@code x * Sigmoid(x)}, each op in its own QDQ group. */
+    static Config silu(DType t) {
+        return new Config("qdq_silu_" + t, seed -> {
+            QGraph g = new QGraph();
+            QGraph.Q x = g.quantInput("X", t, 0.047f, zpFor(t, 110, -18), 1, 8, 16, 16);
+            QGraph.Q sg = g.quantize(g.op("Sigmoid", "", List.of(g.dequantize(x))), t, 1f / 256, zpFor(t, 0, -128), 1, 8, 16, 16);
+            QGraph.Q y = g.quantize(g.op("Mul", "", List.of(g.dequantize(x), g.dequantize(sg))), t, 0.041f, zpFor(t, 8, -120),
+                    1, 8, 16, 16);
+            g.output(y, "Y");
+            return g;
+        });
+    }
+
     static String dims(long[] s) {
         StringBuilder b = new StringBuilder();
         for (long d : s) {
@@ -381,6 +394,8 @@ class MatMulAndDataMovementTest {
         c.add(erfGroup(DType.INT8));
         c.add(geluGroup(DType.UINT8));
         c.add(geluGroup(DType.INT8));
+        c.add(silu(DType.UINT8));
+        c.add(silu(DType.INT8));
         for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
             for (String form : new String[] {"plain", "broadcast", "constant", "relu"}) {
                 c.add(sub(t, form));
