@@ -171,8 +171,10 @@ final class FuzzStats {
         sb.append(String.format("  fixed-point mode: %d models, %d elements, %d differ per layer (max %d LSB)%n", fixedPointModels,
                 fixedPointElements, fixedPointPerLayerDiffs, fixedPointMaxDiff));
         sb.append(String.format("  failing calls (incl. shrinking): %d%n", failures));
-        sb.append("  generated specs filtered out by known-bug pattern (incl. shrinking candidates): ")
+        sb.append("  generated specs filtered out by a still-excluded pattern (incl. shrinking candidates): ")
                 .append(ModelSpecs.FILTERED.isEmpty() ? "none" : ModelSpecs.FILTERED.toString()).append('\n');
+        sb.append("  generated specs run that contain a fixed pattern (incl. shrinking candidates): ")
+                .append(ModelSpecs.SEEN.isEmpty() ? "none" : ModelSpecs.SEEN.toString()).append('\n');
         sb.append("  coverage (models or nodes):\n");
         coverage.forEach((k, v) -> sb.append(String.format("    %-52s %8d%n", k, v)));
         sb.append("    conv kernels:");

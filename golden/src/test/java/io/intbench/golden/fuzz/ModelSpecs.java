@@ -82,12 +82,15 @@ final class ModelSpecs {
      */
     static boolean avoidsKnownBugs(ModelSpec s) {
         Set<String> bugs = SpecBuilder.build(s).knownBugs();
-        bugs.forEach(b -> FILTERED.merge(b, 1L, Long::sum));
+        bugs.forEach(b -> (EXCLUDED.contains(b) ? FILTERED : SEEN).merge(b, 1L, Long::sum));
         return bugs.stream().noneMatch(EXCLUDED::contains);
     }
 
-    /** How many generated specs (including shrinking candidates) each known-bug pattern filtered out. */
+    /** How many generated specs (including shrinking candidates) each still-excluded pattern filtered out. */
     static final Map<String, Long> FILTERED = new ConcurrentSkipListMap<>();
+
+    /** How many generated specs (including shrinking candidates) contained each fixed pattern, and so were run. */
+    static final Map<String, Long> SEEN = new ConcurrentSkipListMap<>();
 
     /**
      * FUZZ-1 (failures/fuzz-1-int8-add.onnx): an Add of int8 activations differs from ORT by 1 LSB on a few code
