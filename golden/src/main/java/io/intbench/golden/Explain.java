@@ -66,6 +66,11 @@ public final class Explain {
                 }
             }
             String ort = ortFate(ortProducer, tensor, owner);
+            // a move inside a float Conv chain (its input is the chain's intermediate "#q" tensor) runs on float
+            // tensors in ORT, even though the same op type is an integer kernel elsewhere
+            if (ort.startsWith("integer kernel ") && op.inputs().stream().anyMatch(t -> t.name().endsWith("#q"))) {
+                ort = "float " + ort.substring("integer kernel ".length()) + " (inside a float Conv chain)";
+            }
             String why = c.qmodel().floatInOrt().get(op.out().name());
             if (why != null) {
                 ort += " (float in ORT, judged within 1 LSB: " + why + ")";
