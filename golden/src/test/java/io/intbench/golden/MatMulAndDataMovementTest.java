@@ -297,40 +297,20 @@ class MatMulAndDataMovementTest {
     }
 
     /**
-     * {@code DQ(x) -> Tanh -> Q}: ORT computes the Tanh in float with MLAS's approximation, which the compile-time table
-     * now uses; 4,096 inputs over a range where tanh bends cover every input code. (At these scales libm's tanh gives
-     * the same table: the few-ulp differences rarely reach a rounding tie; FloatGroupsTest pins the function itself.)
+     * {@code DQ(x) -> op -> Q} for a unary op ORT computes in float between the Q/DQ pairs, on 4,096 inputs over a range
+     * where the function bends, so every input code is covered: the compile-time table must reproduce ORT's float
+     * function. Tanh: MLAS's approximation, which the table uses (at these scales libm's tanh gives the same table: the
+     * few-ulp differences rarely reach a rounding tie; FloatGroupsTest pins the function itself). Erf: MlasComputeErf,
+     * faithfully rounded. Gelu: ONNX opset 20, computed with MlasComputeErf.
      */
-    static Config tanhGroup(DType t) {
-        return new Config("qdq_tanh_" + t, seed -> {
+    static Config unaryGroup(String op, DType t, float xScale, int xZpU8, int xZpS8, float yScale, int yZpU8, int yZpS8) {
+        return new Config("qdq_" + op.toLowerCase(java.util.Locale.ROOT) + "_" + t, seed -> {
             QGraph g = new QGraph();
-            QGraph.Q x = g.quantInput("X", t, 0.023f, zpFor(t, 127, -1), 1, 16, 16, 16);
-            QGraph.Q y = g.quantize(g.op("Tanh", "", List.of(g.dequantize(x))), t, 1f / 127.5f, zpFor(t, 128, 0), 1, 16, 16, 16);
+            QGraph.Q x = g.quantInput("X", t, xScale, zpFor(t, xZpU8, xZpS8), 1, 16, 16, 16);
+            QGraph.Q y = g.quantize(g.op(op, "", List.of(g.dequantize(x))), t, yScale, zpFor(t, yZpU8, yZpS8), 1, 16, 16, 16);
             g.output(y, "Y");
             return g;
-        });
-    }
-
-    /** {@code DQ(x) -> Erf -> Q} (ORT computes the Erf in float, MlasComputeErf), every input code covered. */
-    static Config erfGroup(DType t) {
-        return new Config("qdq_erf_" + t, seed -> {
-            QGraph g = new QGraph();
-            QGraph.Q x = g.quantInput("X", t, 0.019f, zpFor(t, 128, 0), 1, 16, 16, 16);
-            QGraph.Q y = g.quantize(g.op("Erf", "", List.of(g.dequantize(x))), t, 1f / 127.5f, zpFor(t, 128, 0), 1, 16, 16, 16);
-            g.output(y, "Y");
-            return g;
-        });
-    }
-
-    /** {@code DQ(x) -> Gelu -> Q} (ONNX opset 20; ORT computes it in float with MlasComputeErf). */
-    static Config geluGroup(DType t) {
-        return new Config("qdq_gelu_" + t, seed -> {
-            QGraph g = new QGraph();
-            QGraph.Q x = g.quantInput("X", t, 0.031f, zpFor(t, 128, 0), 1, 16, 16, 16);
-            QGraph.Q y = g.quantize(g.op("Gelu", "", List.of(g.dequantize(x))), t, 0.016f, zpFor(t, 12, -116), 1, 16, 16, 16);
-            g.output(y, "Y");
-            return g;
-        }).opset(20);
+        }).opset(op.equals("Gelu") ? 20 : 13);
     }
 
     /** SiLU as exporters write it: {@code x * Sigmoid(x)}, each op in its own QDQ group. */
@@ -388,12 +368,11 @@ class MatMulAndDataMovementTest {
         c.add(attentionSoftmax(DType.INT8));
         c.add(softmaxSaturation(DType.UINT8));
         c.add(softmaxSaturation(DType.INT8));
-        c.add(tanhGroup(DType.UINT8));
-        c.add(tanhGroup(DType.INT8));
-        c.add(erfGroup(DType.UINT8));
-        c.add(erfGroup(DType.INT8));
-        c.add(geluGroup(DType.UINT8));
-        c.add(geluGroup(DType.INT8));
+        for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
+            c.add(unaryGroup("Tanh", t, 0.023f, 127, -1, 1f / 127.5f, 128, 0));
+            c.add(unaryGroup("Erf", t, 0.019f, 128, 0, 1f / 127.5f, 128, 0));
+            c.add(unaryGroup("Gelu", t, 0.031f, 128, 0, 0.016f, 12, -116));
+        }
         c.add(silu(DType.UINT8));
         c.add(silu(DType.INT8));
         for (DType t : new DType[] {DType.UINT8, DType.INT8}) {

@@ -253,8 +253,8 @@ public final class Kernels {
                 int kw = t - ic * kk - kh * d.kW();
                 int chan = groupBase + ic * inHW;
                 int colOff = kw * d.dilW() - d.padLeft();
-                int owLo = colOff >= 0 ? 0 : ceilDiv(-colOff, sw);
-                int owHi = Math.min(outW - 1, floorDiv(inW - 1 - colOff, sw));
+                int owLo = firstInside(colOff, sw);
+                int owEnd = Math.min(outW, endInside(colOff, sw, inW));
                 int row = t * outHW;
                 java.util.Arrays.fill(col, row, row + outHW, 0);
                 for (int oh = 0; oh < d.outH(); oh++) {
@@ -265,11 +265,11 @@ public final class Kernels {
                     int xRow = chan + ih * inW + colOff;
                     int c = row + oh * outW;
                     if (inSigned) {
-                        for (int ow = owLo; ow <= owHi; ow++) {
+                        for (int ow = owLo; ow < owEnd; ow++) {
                             col[c + ow] = src[xRow + ow * sw] - xZp;
                         }
                     } else {
-                        for (int ow = owLo; ow <= owHi; ow++) {
+                        for (int ow = owLo; ow < owEnd; ow++) {
                             col[c + ow] = (src[xRow + ow * sw] & 0xFF) - xZp;
                         }
                     }
@@ -488,8 +488,8 @@ public final class Kernels {
                             }
                             // columns c whose input column c*sw + off lies inside [0, inW): [cLo, cHi)
                             int off = pw - d.padLeft();
-                            int cLo = Math.min(qw, off >= 0 ? 0 : ceilDiv(-off, sw));
-                            int cHi = Math.max(cLo, Math.min(qw, floorDiv(inW - 1 - off, sw) + 1));
+                            int cLo = Math.min(qw, firstInside(off, sw));
+                            int cHi = Math.max(cLo, Math.min(qw, endInside(off, sw, inW)));
                             java.util.Arrays.fill(x, i, i + cLo, 0);
                             java.util.Arrays.fill(x, i + cHi, i + qw, 0);
                             int a = chan + ih * inW + off;
@@ -568,9 +568,15 @@ public final class Kernels {
         return (v + ((half - 1 + ((v >>> shift) & 1)) & active)) >>> shift;
     }
 
-    private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }
+    /** The first index {@code c >= 0} whose position {@code c * stride + off} is {@code >= 0}. */
+    private static int firstInside(int off, int stride) {
+        return off >= 0 ? 0 : -Math.floorDiv(off, stride);
+    }
 
-    private static int floorDiv(int a, int b) { return Math.floorDiv(a, b); }
+    /** One past the last index {@code c} whose position {@code c * stride + off} is {@code < n} (0 or less when none is). */
+    private static int endInside(int off, int stride, int n) {
+        return Math.floorDiv(n - 1 - off, stride) + 1;
+    }
 
     /** MATMUL: {@code out[m][n] = requant(bias[n] + sum_k (x[m][k] - xZp) * (w[n][k] - wZp[n]))}. */
     public static void matmul(byte[] mem, MatMulDesc d, int in, int w, int out) {

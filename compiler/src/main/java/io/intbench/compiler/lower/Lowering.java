@@ -191,27 +191,7 @@ public final class Lowering {
                                 a.clampLo(), a.clampHi())
                         : Tables.add(a.a(), a.b(), a.out(), scalarA, scalarB, a.kernel() == QOp.Add.Kernel.QLINEAR_UINT8,
                                 a.clampLo(), a.clampHi()));
-                QTensor constIn = null;
-                List<QTensor> actIn = new ArrayList<>();
-                for (QTensor t : List.of(a.a(), a.b())) {
-                    if (t.constant() != null) {
-                        image.align();
-                        addr.put(t.name(), image.putBytes(t.constant()));
-                        constIn = t;
-                    } else {
-                        actIn.add(t);
-                    }
-                }
-                long[] os = a.out().shape();
-                if (os.length > 4) {
-                    throw new IntbenchException.UnsupportedModel("layer " + a.name() + ": Add of rank " + os.length + " (at most 4)");
-                }
-                long[] o4 = pad4(os);
-                int[] sa = strides4(a.a().shape(), o4, a.name());
-                int[] sb = strides4(a.b().shape(), o4, a.name());
-                Descriptor.EltwiseDesc d = new Descriptor.EltwiseDesc((int) o4[0], (int) o4[1], (int) o4[2], (int) o4[3],
-                        sa[0], sa[1], sa[2], sa[3], sb[0], sb[1], sb[2], sb[3], table, b(a.out().signed()));
-                e = new Emitted(op, Opcode.ELTWISE, desc(d), 0, 0, actIn, constIn);
+                e = eltwise(op, a.a(), a.b(), a.out(), table);
         } else if (op instanceof QOp.MaxPool p) {
                 long[] is = p.in().shape();
                 long[] os = p.out().shape();

@@ -300,26 +300,21 @@ public final class Matcher {
             case "MatMul" -> ops.add(matmul(p, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, nodes));
             // DQ(a), DQ(b) -> Add -> [Relu|Clip] -> Q
             // DQ(a) -> [Tanh | Relu | ...] , DQ(b) -> [...] -> Add -> [Relu|Clip] -> Q : with a float op before it, ORT's float Add
-            case "Add" -> {
-                String fa = floatOperandFunction(p, 0, nodes);
-                String fb = floatOperandFunction(p, 1, nodes);
-                QTensor a = operand(fa == null ? p.input(0) : g.producer(p.input(0)).input(0), fa == null ? p : g.producer(p.input(0)));
-                QTensor b = operand(fb == null ? p.input(1) : g.producer(p.input(1)).input(0), fb == null ? p : g.producer(p.input(1)));
-                QOp.Add.Kernel k = fa == null && fb == null ? ortAddKernel(p, q) : QOp.Add.Kernel.FLOAT;
-                ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, k, fa, fb));
-            }
             // DQ(a), DQ(b) -> Sub -> [Relu|Clip] -> Q : ORT never fuses Sub, so it runs DQ -> float Sub -> Q; a - b is
             // a + (-b) exactly in IEEE float32, so it is the float Add with the second operand negated
-            case "Sub" -> {
+            case "Add", "Sub" -> {
+                boolean sub = p.opType().equals("Sub");
                 String fa = floatOperandFunction(p, 0, nodes);
-                if (floatOperandFunction(p, 1, nodes) != null) {
+                String fb = floatOperandFunction(p, 1, nodes);
+                if (sub && fb != null) {
                     throw new Unsupported("Sub '" + p.name() + "': its second operand is computed in float by another op;"
                             + " intbench supports a float op before the first operand of a Sub only");
                 }
-                QTensor a = operand(fa == null ? p.input(0) : g.producer(p.input(0)).input(0), fa == null ? p : g.producer(p.input(0)));
-                QTensor b = operand(p.input(1), p);
-                ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi,
-                        QOp.Add.Kernel.FLOAT, fa, "Neg"));
+                QTensor a = floatGroupOperand(p, 0, fa);
+                QTensor b = floatGroupOperand(p, 1, fb);
+                QOp.Add.Kernel k = !sub && fa == null && fb == null ? ortAddKernel(p, q) : QOp.Add.Kernel.FLOAT;
+                ops.add(new QOp.Add(p.name(), nodes, a, b, define(outName, t, qp.scales[0], qp.zps[0]), lo, hi, k, fa,
+                        sub ? "Neg" : fb));
             }
             // DQ(a), DQ(b) -> Mul -> [Relu|Clip] -> Q : QLinearMul
             case "Mul" -> ops.add(new QOp.Mul(p.name(), nodes, operand(p.input(0), p), operand(p.input(1), p),
@@ -562,13 +557,7 @@ public final class Matcher {
      * A constant operand is left out of the comparison.
      */
     private QOp.Add.Kernel ortAddKernel(Node add, Node q) {
-        List<String> ins = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            Node d = g.producer(add.input(i));
-            if (d != null && !g.isConstant(d.input(0))) {
-                ins.add(d.input(0));
-            }
-        }
+        List<String> ins = quantizedActivations(add);
         if (!ortFuses(ins, q)) {
             return QOp.Add.Kernel.FLOAT;
         }
@@ -580,18 +569,35 @@ public final class Matcher {
     }
 
     /**
+     * The quantized activations the DequantizeLinear nodes before the first two inputs of {@code n} read: the operands
+     * whose types ORT's x86 rewrite decides ({@link #ortFuses}); constant operands are left out.
+     */
+    private List<String> quantizedActivations(Node n) {
+        List<String> ins = new ArrayList<>();
+        for (int i = 0; i < Math.min(2, n.inputCount()); i++) {
+            Node d = g.producer(n.input(i));
+            if (d != null && d.opType().equals("DequantizeLinear") && !g.isConstant(d.input(0))) {
+                ins.add(d.input(0));
+            }
+        }
+        return ins;
+    }
+
+    /**
+     * Operand {@code i} of a float group's op {@code n}: the quantized tensor its DequantizeLinear reads, directly, or
+     * through the unary float op {@code f} ({@link #floatOperandFunction}) when there is one.
+     */
+    private QTensor floatGroupOperand(Node n, int i, String f) {
+        return f == null ? operand(n.input(i), n) : operand(g.producer(n.input(i)).input(0), g.producer(n.input(i)));
+    }
+
+    /**
      * Why ONNX Runtime leaves the Conv/Gemm/MatMul group of {@code p} and {@code q} in float because of its x86
      * int8-to-uint8 rewrite ({@link #ortFuses}: an activation input that stays int8 while the output becomes uint8, or
      * the reverse), or null when the types agree.
      */
     private String whyTypesUnfused(Node p, Node q) {
-        List<String> ins = new ArrayList<>();
-        for (int i = 0; i < Math.min(2, p.inputCount()); i++) {
-            Node d = g.producer(p.input(i));
-            if (d != null && d.opType().equals("DequantizeLinear") && !g.isConstant(d.input(0))) {
-                ins.add(d.input(0));
-            }
-        }
+        List<String> ins = quantizedActivations(p);
         if (ins.isEmpty() || ortFuses(ins, q)) {
             return null;
         }
