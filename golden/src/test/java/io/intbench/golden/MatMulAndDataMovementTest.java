@@ -203,6 +203,23 @@ class MatMulAndDataMovementTest {
     }
 
     /** Bilinear Resize (QDQ, same parameters: ORT drops the pair and interpolates the codes) with sizes or scales. */
+    /** A linear Resize whose planes exceed half of tiny-4x4's 16 KiB scratchpad, so its VTILEs are blocks of rows. */
+    static Config resizeTiled(DType t) {
+        return moveQdq("resize_linear_rows", t, false, s(1, 2, 48, 64), s(1, 2, 96, 128), "Resize",
+                g -> List.of("", "", g.int64s("sizes", s(4), 1, 2, 96, 128)), QGraph.attr("mode", "linear")).on("tiny-4x4");
+    }
+
+    @Test
+    void aLargeLinearResizeIsTiledToFitTheScratchpad() {
+        Config c = resizeTiled(DType.UINT8);
+        HardwareConfig cfg = HardwareConfig.preset("tiny-4x4");
+        io.intbench.isa.Program p = Compiler.compile(c.recipe().apply(1L).build(c.opset()), c.name(), cfg,
+                Compiler.Options.defaults().withMode(RequantMode.ORT)).program();
+        io.intbench.isa.Program.Layer resize = p.layers().stream().filter(l -> l.op().startsWith("Resize(linear)")).findFirst()
+                .orElseThrow();
+        assertTrue(resize.op().contains("tiles"), "the Resize layer is not tiled: " + resize.op());
+    }
+
     static List<Config> resizeLinear() {
         List<Config> c = new ArrayList<>();
         String[] modes = {"half_pixel", "asymmetric", "pytorch_half_pixel", "align_corners"};
@@ -226,6 +243,7 @@ class MatMulAndDataMovementTest {
             c.add(moveQdq("resize_linear_nhwc_align_corners", t, true, s(2, 6, 4, 2), s(2, 3, 9, 2), "Resize",
                     g -> List.of("", "", g.int64s("sizes", s(4), 2, 3, 9, 2)), QGraph.attr("mode", "linear"),
                     QGraph.attr("coordinate_transformation_mode", "align_corners")));
+            c.add(resizeTiled(t));
             c.add(moveQdq("resize_linear_requant", t, true, s(1, 3, 6, 5), s(1, 3, 11, 9), "Resize",
                     g -> List.of("", "", g.int64s("sizes", s(4), 1, 3, 11, 9)), QGraph.attr("mode", "linear")));
             c.add(moveCodes("resize_linear_codes", t, s(1, 2, 6, 5), s(1, 2, 10, 12), "Resize",

@@ -310,7 +310,7 @@ final class Tiler {
     static boolean tiles(Descriptor d) {
         return d instanceof Descriptor.EltwiseDesc || d instanceof Descriptor.LutDesc || d instanceof Descriptor.GatherDesc
                 || d instanceof Descriptor.PoolDesc || d instanceof Descriptor.AvgPoolDesc || d instanceof Descriptor.GapDesc
-                || d instanceof Descriptor.SoftmaxDesc;
+                || d instanceof Descriptor.SoftmaxDesc || d instanceof Descriptor.ResizeDesc;
     }
 
     static Plan vector(String layer, List<VectorOp> ops, HardwareConfig cfg) {
@@ -459,6 +459,50 @@ final class Tiler {
                     int n = Math.min(chunk, gd.hw() - x0);
                     out.add(new Tile(op.desc(), true, 1, n, List.of(new Dma(op.ins()[0] + (long) p * gd.hw() + x0, n, true)),
                             new Dma(op.outAddr() + p, 1, false)));
+                }
+            }
+            return out;
+        }
+        if (d instanceof Descriptor.ResizeDesc rz) {
+            // whole planes when one fits, else blocks of output rows with the input rows they interpolate from: the
+            // block's span scaled to the input plus one neighbour row at each end (the timing's approximation; the
+            // layer's RESIZE instruction computes every output)
+            int planes = rz.planes();
+            long inRow = (long) rz.inW() * rz.channels();
+            long outRow = (long) rz.outW() * rz.channels();
+            long inPlane = rz.inH() * inRow;
+            long outPlane = rz.outH() * outRow;
+            if (inPlane + outPlane <= half) {
+                int tp = (int) bestUnits(planes, half / (inPlane + outPlane), u -> new long[] {
+                        CostModel.dmaCycles(u * inPlane, cfg), CostModel.dmaCycles(u * outPlane, cfg),
+                        CostModel.vectorCycles(d, u * outPlane, 0, cfg)}, cfg)[0];
+                for (int p0 = 0; p0 < planes; p0 += tp) {
+                    int n = Math.min(tp, planes - p0);
+                    out.add(new Tile(op.desc(), true, Math.toIntExact(n * outPlane), 0,
+                            List.of(new Dma(op.ins()[0] + p0 * inPlane, n * inPlane, true)),
+                            new Dma(op.outAddr() + p0 * outPlane, n * outPlane, false)));
+                }
+                return out;
+            }
+            java.util.function.LongUnaryOperator inRows = n -> Math.min(rz.inH(), (n * rz.inH() + rz.outH() - 1) / rz.outH() + 2);
+            int maxTr = rz.outH();
+            while (maxTr > 0 && inRows.applyAsLong(maxTr) * inRow + maxTr * outRow > half) {
+                maxTr--;
+            }
+            if (maxTr == 0) {
+                throw tooLarge(layer, d, "one output row needs " + (inRows.applyAsLong(1) * inRow + outRow) + " bytes ("
+                        + inRows.applyAsLong(1) + " input rows of " + inRow + " and an output row of " + outRow + ")", cfg);
+            }
+            int tr = (int) bestUnits(rz.outH(), maxTr, u -> new long[] {CostModel.dmaCycles(inRows.applyAsLong(u) * inRow, cfg),
+                    CostModel.dmaCycles(u * outRow, cfg), CostModel.vectorCycles(d, u * outRow, 0, cfg)}, cfg)[0];
+            for (int p = 0; p < planes; p++) {
+                for (int r0 = 0; r0 < rz.outH(); r0 += tr) {
+                    int n = Math.min(tr, rz.outH() - r0);
+                    long rows = inRows.applyAsLong(n);
+                    long first = Math.min(rz.inH() - rows, Math.max(0, (long) r0 * rz.inH() / rz.outH() - 1));
+                    out.add(new Tile(op.desc(), true, Math.toIntExact(n * outRow), 0,
+                            List.of(new Dma(op.ins()[0] + p * inPlane + first * inRow, rows * inRow, true)),
+                            new Dma(op.outAddr() + p * outPlane + r0 * outRow, n * outRow, false)));
                 }
             }
             return out;
