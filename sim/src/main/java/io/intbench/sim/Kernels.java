@@ -61,10 +61,10 @@ public final class Kernels {
             if (ocg >= GEMM_MIN_CHANNELS) {
                 for (int g = 0; g < d.groups(); g++) {
                     cw.g = g;
-                    if (cw.byPosition) {
+                    if (cw.vector || cw.byPosition) {
                         cw.mode = ConvWork.IM2COL_T;
                         Parallel.forRange(cw.k, 1, cw);
-                        cw.mode = ConvWork.GEMM_T;
+                        cw.mode = cw.vector ? ConvWork.GEMM_V : ConvWork.GEMM_T;
                     } else {
                         cw.mode = ConvWork.IM2COL;
                         Parallel.forRange(cw.outHW, 64, cw);
@@ -107,6 +107,7 @@ public final class Kernels {
         static final int DIRECT = 2;
         static final int IM2COL_T = 3;
         static final int GEMM_T = 4;
+        static final int GEMM_V = 5;
 
         final byte[] mem;
         final ConvDesc d;
@@ -126,8 +127,19 @@ public final class Kernels {
         final int[] col;
         /** Whether every channel's parameters meet {@link Kernels#ortRequantize}'s preconditions (else {@link Requant} checks and throws). */
         final boolean fastOrt;
+        /** {@link Kernels#ortRequantizeQuick}'s clamp bits when every channel takes it, else -1. */
+        final int quickBits;
+        /** Whether tile rows are requantized with {@link io.intbench.simd.IntGemm#requantRow}. */
+        final boolean vectorRequant;
         /** Whether the product runs along output positions over {@code [K][outHW]} rows ({@link #BY_POSITION_MAX_K}). */
         final boolean byPosition;
+        /** Whether the product runs the Vector API tile ({@link Simd}) over {@code [K][outHW]} rows. */
+        final boolean vector;
+        /**
+         * The row length of the {@code [K][outHW]} im2col matrix: {@code outHW} rounded up to whole tiles of
+         * the Vector API product (the extra columns are 0 and their results dropped).
+         */
+        final int colStride;
         /** Where the input is read: DRAM, or a copy of the batch's input when the output overlaps it. */
         byte[] src;
         int srcIn;
@@ -161,13 +173,24 @@ public final class Kernels {
                     wk[base + i] = load8(mem, w + base + i, wSigned) - z;
                 }
             }
-            col = ocg >= GEMM_MIN_CHANNELS ? new int[outHW * k] : null;
+            vector = Simd.enabled() && ocg >= GEMM_MIN_CHANNELS && 2 * outHW >= io.intbench.simd.IntGemm.tileWidth();
+            int tw = vector ? io.intbench.simd.IntGemm.tileWidth() : 1;
+            colStride = (outHW + tw - 1) / tw * tw;
+            col = ocg >= GEMM_MIN_CHANNELS ? new int[colStride * k] : null;
             boolean ok = d.clampMin() <= d.clampMax();
             for (int oc = 0; oc < d.outC(); oc++) {
                 ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
                 ok &= rqNeg[2 * oc] >= 0 && rqNeg[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
             }
             fastOrt = ok;
+            int bits = clampBits(d.outZp(), d.clampMin(), d.clampMax());
+            boolean quick = ok && bits >= 0;
+            for (int oc = 0; oc < d.outC(); oc++) {
+                quick &= quickExponent(rq[2 * oc + 1]) && quickExponent(rqNeg[2 * oc + 1]);
+            }
+            quickBits = quick ? bits : -1;
+            vectorRequant = vector && quickBits >= 0 && d.negRequant() == 0 && d.requantMode() == Descriptor.REQUANT_ORT
+                    && io.intbench.simd.IntGemm.requantRows();
             byPosition = k <= BY_POSITION_MAX_K;
         }
 
@@ -196,7 +219,8 @@ public final class Kernels {
                 case IM2COL -> im2col(lo, hi);
                 case GEMM -> gemm(4 * lo, Math.min(ocg, 4 * hi));
                 case IM2COL_T -> im2colByTap(lo, hi);
-                case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi));
+                case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi), 0, outHW);
+                case GEMM_V -> gemmVector(4 * lo, Math.min(ocg, 4 * hi));
                 default -> direct(lo, hi);
             }
         }
@@ -255,8 +279,8 @@ public final class Kernels {
                 int colOff = kw * d.dilW() - d.padLeft();
                 int owLo = firstInside(colOff, sw);
                 int owEnd = Math.min(outW, endInside(colOff, sw, inW));
-                int row = t * outHW;
-                java.util.Arrays.fill(col, row, row + outHW, 0);
+                int row = t * colStride;
+                java.util.Arrays.fill(col, row, row + colStride, 0);
                 for (int oh = 0; oh < d.outH(); oh++) {
                     int ih = oh * sh - d.padTop() + kh * d.dilH();
                     if (ih < 0 || ih >= inH) {
@@ -278,10 +302,68 @@ public final class Kernels {
         }
 
         /**
-         * Output channels {@code [lo, hi)} of group {@code g} along output positions: per tile of
-         * positions, four accumulator rows each get {@code w[oc][t] * col[t][p]} added for every tap.
+         * Output channels {@code [lo, hi)} of group {@code g} with the Vector API tile: four channels by
+         * {@link io.intbench.simd.IntGemm#tileWidth()} positions at a time over the {@code [K][colStride]}
+         * rows, positions in chunks whose rows stay in the L2 cache while all channels pass over them; each
+         * tile row is requantized by {@link #requantTileRow}. The last channels (fewer than four) run
+         * {@link #gemmByPosition}.
          */
-        private void gemmByPosition(int lo, int hi) {
+        private void gemmVector(int lo, int hi) {
+            int k = this.k;
+            int tw = io.intbench.simd.IntGemm.tileWidth();
+            int chunk = Math.max(tw, GEMM_TILE_BYTES / (4 * k) / tw * tw);
+            int ocBase = g * ocg;
+            int outBase = out + n * d.outC() * outHW;
+            int hi4 = lo + (hi - lo) / 4 * 4;
+            int[] acc = new int[4 * tw];
+            for (int p0 = 0; p0 < colStride; p0 += chunk) {
+                int p1 = Math.min(colStride, p0 + chunk);
+                for (int oc = ocBase + lo; oc < ocBase + hi4; oc += 4) {
+                    int wb = oc * k;
+                    for (int p = p0; p < p1; p += tw) {
+                        io.intbench.simd.IntGemm.tile4(col, p, colStride, wk, wb, k, k,
+                                bias[oc], bias[oc + 1], bias[oc + 2], bias[oc + 3], acc);
+                        int len = Math.min(tw, outHW - p);
+                        for (int r = 0; r < 4; r++) {
+                            requantTileRow(acc, r * tw, len, outBase + (oc + r) * outHW + p, oc + r);
+                        }
+                    }
+                }
+            }
+            if (hi4 < hi) {
+                gemmByPosition(hi4, hi, 0, outHW);
+            }
+        }
+
+        /**
+         * Writes {@code len} outputs of channel {@code oc} from {@code acc[a ..]} to {@code mem[o ..]}: whole
+         * vectors with {@link io.intbench.simd.IntGemm#requantRow} when this layer allows it (one
+         * multiplier per channel, the quick requantizer's conditions), falling back to
+         * {@link #requantOut} for the row when a lane needs the exact path and for the rest.
+         */
+        private void requantTileRow(int[] acc, int a, int len, int o, int oc) {
+            int done = 0;
+            if (vectorRequant) {
+                int v = len - len % io.intbench.simd.IntGemm.requantLanes();
+                int s = -rq[2 * oc + 1];
+                int bandShift = s + quickBits - 25;
+                long band = bandShift >= 0 ? 1L << bandShift : 0;
+                if (v > 0 && io.intbench.simd.IntGemm.requantRow(acc, a, v, mem, o, rq[2 * oc], s, band,
+                        d.outZp(), d.clampMin(), d.clampMax())) {
+                    done = v;
+                }
+            }
+            for (int j = done; j < len; j++) {
+                mem[o + j] = (byte) requantOut(acc[a + j], oc);
+            }
+        }
+
+        /**
+         * Output channels {@code [lo, hi)} of group {@code g} at positions {@code [pLo, pHi)} along output
+         * positions: per tile of positions, four accumulator rows each get {@code w[oc][t] * col[t][p]}
+         * added for every tap.
+         */
+        private void gemmByPosition(int lo, int hi, int pLo, int pHi) {
             int k = this.k;
             int[] col = this.col;
             int[] wk = this.wk;
@@ -291,8 +373,8 @@ public final class Kernels {
             int[] a3 = new int[POSITION_TILE];
             int ocBase = g * ocg;
             int outBase = out + n * d.outC() * outHW;
-            for (int p0 = 0; p0 < outHW; p0 += POSITION_TILE) {
-                int len = Math.min(POSITION_TILE, outHW - p0);
+            for (int p0 = pLo; p0 < pHi; p0 += POSITION_TILE) {
+                int len = Math.min(POSITION_TILE, pHi - p0);
                 for (int oc = ocBase + lo; oc < ocBase + hi; oc += 4) {
                     int m = Math.min(4, ocBase + hi - oc);    // 1 to 4 live channels; dead rows use weight 0
                     java.util.Arrays.fill(a0, 0, len, bias[oc]);
@@ -305,7 +387,7 @@ public final class Kernels {
                         int w1 = m > 1 ? wk[b0 + k + t] : 0;
                         int w2 = m > 2 ? wk[b0 + 2 * k + t] : 0;
                         int w3 = m > 3 ? wk[b0 + 3 * k + t] : 0;
-                        int c = t * outHW + p0;
+                        int c = t * colStride + p0;
                         for (int i = 0; i < len; i++) {
                             int v = col[c + i];
                             a0[i] += w0 * v;
@@ -514,6 +596,9 @@ public final class Kernels {
             if (d.requantMode() != Descriptor.REQUANT_ORT) {
                 return Requant.fixedPointRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax());
             }
+            if (quickBits >= 0) {
+                return ortRequantizeQuick(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax(), quickBits);
+            }
             return fastOrt
                     ? ortRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax())
                     : Requant.ortRequantize(acc, rq[2 * oc], rq[2 * oc + 1], d.outZp(), d.clampMin(), d.clampMax());
@@ -554,6 +639,54 @@ public final class Kernels {
         long lo = (long) qmin - zp;
         long hi = (long) qmax - zp;
         return (int) (Math.max(lo, Math.min(r, hi)) + zp);
+    }
+
+    /**
+     * {@link #ortRequantize} for the common case, in fewer steps: an accumulator below 2^24 in magnitude
+     * (exact in float32) and a negative exponent {@code e = -s}, {@code 1 <= s <= 62}. The float32 product
+     * {@code P = |acc| * m} rounded to 24 significant bits differs from {@code P} by at most
+     * {@code 2^(bitlen(P) - 25)}; while {@code P < 2^(s + clampBits)} that is at most
+     * {@code band = 2^(s + clampBits - 25)}, so unless {@code P} lies within {@code band} of a rounding
+     * boundary {@code (k + 1/2) * 2^s} (checked: {@code |P mod 2^s - 2^(s-1)| <= band}) rounding {@code P}
+     * directly gives the same integer as rounding the float product, and it is not a tie. When
+     * {@code P >= 2^(s + clampBits)} both results are at least {@code 2^clampBits} in magnitude and clamp
+     * to the same bound, because {@code clampBits} is chosen so that {@code 2^clampBits} exceeds
+     * {@code |qmin - zp|} and {@code |qmax - zp|}. Everything else (large accumulators, near-boundary
+     * products: about one in {@code 2^(25 - clampBits)}) takes {@link #ortRequantize}. Requires its
+     * preconditions and {@code clampBits <= 23}; {@code FastRequantTest} holds it equal to the reference.
+     */
+    static int ortRequantizeQuick(int acc, int m, int e, int zp, int qmin, int qmax, int clampBits) {
+        int s = -e;
+        long mag = Math.abs((long) acc);
+        long p = mag * m;
+        long half = 1L << (s - 1);
+        long rem = p & ((half << 1) - 1);
+        int bandShift = s + clampBits - 25;
+        long band = bandShift >= 0 ? 1L << bandShift : 0;
+        if (mag >= 1 << 24 || Math.abs(rem - half) <= band) {
+            return ortRequantize(acc, m, e, zp, qmin, qmax);
+        }
+        long r = (p + half) >>> s;
+        long sign = acc >> 31;
+        r = (r ^ sign) - sign;
+        long lo = (long) qmin - zp;
+        long hi = (long) qmax - zp;
+        return (int) (Math.max(lo, Math.min(r, hi)) + zp);
+    }
+
+    /**
+     * The {@code clampBits} of {@link #ortRequantizeQuick} for a clamp range and zero point: the bit length
+     * of the largest distance from the zero point to a bound, or -1 when it is too wide for the quick path.
+     */
+    static int clampBits(int zp, int qmin, int qmax) {
+        long far = Math.max(Math.abs((long) qmin - zp), Math.abs((long) qmax - zp));
+        int bits = 64 - Long.numberOfLeadingZeros(far);
+        return bits <= 23 ? bits : -1;
+    }
+
+    /** Whether {@link #ortRequantizeQuick} takes exponent {@code e}. */
+    static boolean quickExponent(int e) {
+        return e <= -1 && e >= -62;
     }
 
     /**

@@ -27,6 +27,67 @@ class FastRequantTest {
                 Kernels.ortRequantize(c.acc(), c.m(), c.e(), c.zp(), c.qmin(), c.qmax()), c::toString);
     }
 
+    @Property(tries = 20_000)
+    void theQuickRequantizerEqualsTheReference(@ForAll("cases") Case c) {
+        int bits = Kernels.clampBits(c.zp(), c.qmin(), c.qmax());
+        if (bits < 0 || !Kernels.quickExponent(c.e())) {
+            return;   // the kernels do not call it for these parameters
+        }
+        assertEquals(Requant.ortRequantize(c.acc(), c.m(), c.e(), c.zp(), c.qmin(), c.qmax()),
+                Kernels.ortRequantizeQuick(c.acc(), c.m(), c.e(), c.zp(), c.qmin(), c.qmax(), bits), c::toString);
+    }
+
+    /**
+     * Products {@code |acc| * m} placed within a few units (and within {@code 2^(s - 16)}, the quick path's
+     * band for 8-bit outputs) of a rounding boundary {@code (k + 1/2) * 2^s}, where rounding the product
+     * to float32 first can move it across the boundary or onto it: the cases the quick path must hand to
+     * the exact one.
+     */
+    @Property(tries = 20_000)
+    void productsNearARoundingBoundary(@ForAll("significands") int m, @ForAll("bigShifts") int s,
+                                       @ForAll("levels") int k, @ForAll("nudges") int nudge, @ForAll boolean negative,
+                                       @ForAll("zeroPoints") int zp) {
+        long boundary = (2L * k + 1) << (s - 1);
+        long target = boundary + (long) nudge * Math.max(1, (1L << Math.max(0, s - 16)) / 64);
+        long acc = Math.max(1, (target + m / 2) / m);
+        if (acc >= 1 << 24) {
+            return;
+        }
+        int a = (int) (negative ? -acc : acc);
+        int e = -s;
+        int bits = Kernels.clampBits(zp, -128, 127);
+        assertEquals(Requant.ortRequantize(a, m, e, zp, -128, 127), Kernels.ortRequantizeQuick(a, m, e, zp, -128, 127, bits),
+                () -> "acc " + a + " m " + m + " e " + e + " zp " + zp);
+        int bitsU = Kernels.clampBits(zp + 128, 0, 255);
+        assertEquals(Requant.ortRequantize(a, m, e, zp + 128, 0, 255), Kernels.ortRequantizeQuick(a, m, e, zp + 128, 0, 255, bitsU),
+                () -> "uint8: acc " + a + " m " + m + " e " + e + " zp " + (zp + 128));
+    }
+
+    @Provide
+    Arbitrary<Integer> significands() {
+        return Arbitraries.oneOf(Arbitraries.integers().between(1 << 23, (1 << 24) - 1), Arbitraries.of(1 << 23, (1 << 24) - 1, 12_345_679));
+    }
+
+    @Provide
+    Arbitrary<Integer> bigShifts() {
+        return Arbitraries.integers().between(20, 50);
+    }
+
+    @Provide
+    Arbitrary<Integer> levels() {
+        return Arbitraries.integers().between(0, 300);
+    }
+
+    @Provide
+    Arbitrary<Integer> nudges() {
+        return Arbitraries.integers().between(-200, 200);
+    }
+
+    @Provide
+    Arbitrary<Integer> zeroPoints() {
+        return Arbitraries.integers().between(-128, 127);
+    }
+
     @Property(tries = 5_000)
     void exactTiesRoundHalfToEven(@ForAll("tieAccumulators") int acc, @ForAll("shifts") int shift) {
         // m = 2^23 and e = -23 - shift make the float product acc / 2^shift exactly: every odd acc over a
@@ -35,6 +96,11 @@ class FastRequantTest {
         int e = -23 - shift;
         assertEquals(Requant.ortRequantize(acc, m, e, 3, -128, 127), Kernels.ortRequantize(acc, m, e, 3, -128, 127),
                 () -> "acc " + acc + " shift " + shift);
+        if (Kernels.quickExponent(e)) {
+            assertEquals(Requant.ortRequantize(acc, m, e, 3, -128, 127),
+                    Kernels.ortRequantizeQuick(acc, m, e, 3, -128, 127, Kernels.clampBits(3, -128, 127)),
+                    () -> "quick: acc " + acc + " shift " + shift);
+        }
     }
 
     @Provide
