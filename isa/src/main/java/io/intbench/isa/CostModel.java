@@ -44,7 +44,7 @@ public final class CostModel {
     public static long arrayCycles(long m, long k, long n, HardwareConfig cfg) {
         long rows = cfg.array().rows();
         long cols = cfg.array().cols();
-        boolean ws = !"OS".equalsIgnoreCase(String.valueOf(cfg.array().dataflow()));
+        boolean ws = cfg.array().dataflow() != HardwareConfig.Dataflow.OS;
         long overRows = ws ? k : m;
         long rf = ceil(overRows, rows);
         long nf = ceil(n, cols);
@@ -60,7 +60,7 @@ public final class CostModel {
      * 14 channels per fold on a 128x128 array instead of one. Otherwise the groups run one after another.
      */
     public static long groupedCycles(long m, long k, long n, long groups, HardwareConfig cfg) {
-        boolean ws = !"OS".equalsIgnoreCase(String.valueOf(cfg.array().dataflow()));
+        boolean ws = cfg.array().dataflow() != HardwareConfig.Dataflow.OS;
         long overRows = ws ? k : m;
         long perFold = Math.max(1, Math.min(cfg.array().rows() / overRows, cfg.array().cols() / n));
         long full = groups / perFold;

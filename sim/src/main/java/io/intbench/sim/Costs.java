@@ -30,17 +30,19 @@ public final class Costs {
      * instruction itself (the functional whole-layer computation) costs 0 cycles.
      */
     public static long[] latencies(Program p, HardwareConfig cfg) {
-        java.util.Set<Integer> tiled = new java.util.HashSet<>();
+        boolean[] tiled = new boolean[p.descriptors().size()];
         for (Instruction i : p.code()) {
             if (i.op() == Opcode.TILE || i.op() == Opcode.VTILE) {
-                tiled.add(i.desc());
+                if (i.desc() >= 0 && i.desc() < tiled.length) {
+                    tiled[i.desc()] = true;
+                }
             }
         }
         long[] out = new long[p.code().size()];
         for (int pc = 0; pc < out.length; pc++) {
             Instruction i = p.code().get(pc);
             boolean layerOp = i.op().usesDescriptor() && i.op() != Opcode.TILE && i.op() != Opcode.VTILE;
-            out[pc] = layerOp && tiled.contains(i.desc()) ? 0 : latency(p, i, cfg);
+            out[pc] = layerOp && i.desc() >= 0 && i.desc() < tiled.length && tiled[i.desc()] ? 0 : latency(p, i, cfg);
         }
         return out;
     }

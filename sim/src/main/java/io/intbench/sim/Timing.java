@@ -6,7 +6,6 @@ import io.intbench.isa.IntbenchException;
 import io.intbench.isa.Opcode;
 import io.intbench.isa.Program;
 import io.intbench.isa.Unit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,35 +47,38 @@ public final class Timing {
         List<Instruction> code = p.code();
         int n = code.size();
         long[] latency = Costs.latencies(p, cfg);
-        List<ArrayDeque<Integer>> queues = List.of(new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>());
+        // the three in-order queues: queue q holds the pcs queued[q][head[q] .. tail[q])
+        int[][] queued = new int[3][n];
+        int[] head = new int[3];
+        int[] tail = new int[3];
         for (int pc = 0; pc < n; pc++) {
             Instruction ins = code.get(pc);
-            queues.get(ins.op().unit().queue().ordinal()).add(pc);
+            int q = ins.op().unit().queue().ordinal();
+            queued[q][tail[q]++] = pc;
             if (ins.op() == Opcode.HALT) {
                 break;
             }
         }
         // token FIFOs, holding the cycle at which each token becomes available
-        ArrayDeque<Long> l2e = new ArrayDeque<>();
-        ArrayDeque<Long> e2l = new ArrayDeque<>();
-        ArrayDeque<Long> e2s = new ArrayDeque<>();
-        ArrayDeque<Long> s2e = new ArrayDeque<>();
+        LongFifo l2e = new LongFifo();
+        LongFifo e2l = new LongFifo();
+        LongFifo e2s = new LongFifo();
+        LongFifo s2e = new LongFifo();
         long[] queueFree = new long[3];
         Slot[] slots = new Slot[n];
         Intervals port = new Intervals();
         int[] slotOf = spadSlots(code, latency);
         boolean sharedBank = cfg.scratchpad().banks() < 2;
         Intervals[] banks = sharedBank ? new Intervals[] {new Intervals()} : new Intervals[] {new Intervals(), new Intervals()};
-        int remaining = queues.stream().mapToInt(ArrayDeque::size).sum();
+        int remaining = tail[0] + tail[1] + tail[2];
         while (remaining > 0) {
             boolean progress = false;
             for (int q = 0; q < 3; q++) {
-                ArrayDeque<Integer> queue = queues.get(q);
-                while (!queue.isEmpty()) {
-                    int pc = queue.peek();
+                LongFifo popPrev = q == 1 ? l2e : q == 2 ? e2s : null;
+                LongFifo popNext = q == 0 ? e2l : q == 1 ? s2e : null;
+                while (head[q] < tail[q]) {
+                    int pc = queued[q][head[q]];
                     Instruction ins = code.get(pc);
-                    ArrayDeque<Long> popPrev = q == 1 ? l2e : q == 2 ? e2s : null;
-                    ArrayDeque<Long> popNext = q == 0 ? e2l : q == 1 ? s2e : null;
                     if ((ins.has(Instruction.POP_PREV) && (popPrev == null || popPrev.isEmpty()))
                             || (ins.has(Instruction.POP_NEXT) && (popNext == null || popNext.isEmpty()))) {
                         break;
@@ -120,16 +122,27 @@ public final class Timing {
                     if (ins.has(Instruction.PUSH_NEXT)) {
                         (q == 0 ? l2e : e2s).add(end);
                     }
-                    queue.poll();
+                    head[q]++;
                     remaining--;
                     progress = true;
                 }
             }
+            // no later instruction starts before the earliest free time of the queues still holding some
+            long horizon = Long.MAX_VALUE;
+            for (int q = 0; q < 3; q++) {
+                if (head[q] < tail[q]) {
+                    horizon = Math.min(horizon, queueFree[q]);
+                }
+            }
+            port.forget(horizon);
+            for (Intervals b : banks) {
+                b.forget(horizon);
+            }
             if (!progress) {
                 StringBuilder heads = new StringBuilder();
                 for (int q = 0; q < 3; q++) {
-                    Integer pc = queues.get(q).peek();
-                    if (pc != null) {
+                    if (head[q] < tail[q]) {
+                        int pc = queued[q][head[q]];
                         heads.append(" ").append(Unit.Queue.values()[q]).append(" queue waits at pc ").append(pc)
                                 .append(" (").append(code.get(pc).op()).append(");");
                     }
@@ -249,50 +262,131 @@ public final class Timing {
         return slot;
     }
 
+    /** A FIFO of cycle numbers (a token queue), without boxing. */
+    static final class LongFifo {
+        private long[] items = new long[16];
+        private int head;
+        private int tail;
+
+        void add(long v) {
+            if (tail == items.length) {
+                int live = tail - head;
+                long[] next = live * 2 <= items.length ? items : new long[items.length * 2];
+                System.arraycopy(items, head, next, 0, live);
+                items = next;
+                head = 0;
+                tail = live;
+            }
+            items[tail++] = v;
+        }
+
+        long poll() {
+            return items[head++];
+        }
+
+        boolean isEmpty() {
+            return head == tail;
+        }
+
+        int size() {
+            return tail - head;
+        }
+    }
+
     /**
      * A resource used by one unit at a time (the shared DRAM port, a group of scratchpad banks): its
-     * busy intervals, sorted and disjoint; a use takes the first gap at or after its earliest start that
-     * fits it.
+     * busy intervals, sorted and disjoint (touching ones merged); a use takes the first gap at or after
+     * its earliest start that fits it. Intervals that end before every queue's current time can no longer
+     * matter (no later use starts before it) and are dropped by {@link #forget}.
      */
     static final class Intervals {
-        private final List<long[]> busy = new ArrayList<>();
+        private long[] starts = new long[64];
+        private long[] ends = new long[64];
+        private int head;
+        private int size;
 
         long reserve(long earliest, long length) {
             long t = firstFit(earliest, length);
-            busy.add(insertionPoint(t), new long[] {t, t + length});
+            long e = t + length;
+            int at = insertionPoint(t);
+            boolean joinPrev = at > head && ends[at - 1] == t;
+            boolean joinNext = at < size && starts[at] == e;
+            if (joinPrev && joinNext) {
+                ends[at - 1] = ends[at];
+                System.arraycopy(starts, at + 1, starts, at, size - at - 1);
+                System.arraycopy(ends, at + 1, ends, at, size - at - 1);
+                size--;
+            } else if (joinPrev) {
+                ends[at - 1] = e;
+            } else if (joinNext) {
+                starts[at] = t;
+            } else {
+                if (size == starts.length) {
+                    grow();
+                    at = insertionPoint(t);
+                }
+                System.arraycopy(starts, at, starts, at + 1, size - at);
+                System.arraycopy(ends, at, ends, at + 1, size - at);
+                starts[at] = t;
+                ends[at] = e;
+                size++;
+            }
             return t;
+        }
+
+        /** Drops the intervals that end at or before {@code time}. */
+        void forget(long time) {
+            while (head < size && ends[head] <= time) {
+                head++;
+            }
+        }
+
+        private void grow() {
+            int live = size - head;
+            if (live * 2 <= starts.length) {          // room after dropping the forgotten ones
+                System.arraycopy(starts, head, starts, 0, live);
+                System.arraycopy(ends, head, ends, 0, live);
+            } else {
+                long[] s2 = new long[starts.length * 2];
+                long[] e2 = new long[ends.length * 2];
+                System.arraycopy(starts, head, s2, 0, live);
+                System.arraycopy(ends, head, e2, 0, live);
+                starts = s2;
+                ends = e2;
+            }
+            head = 0;
+            size = live;
         }
 
         /** The earliest start at or after {@code earliest} where {@code length} cycles are free. */
         long firstFit(long earliest, long length) {
             long t = earliest;
             // the first interval ending after t (ends are sorted since the intervals are disjoint and sorted)
-            int lo = 0;
-            int hi = busy.size();
+            int lo = head;
+            int hi = size;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (busy.get(mid)[1] <= t) {
+                if (ends[mid] <= t) {
                     lo = mid + 1;
                 } else {
                     hi = mid;
                 }
             }
-            for (int at = lo; at < busy.size(); at++) {
-                long[] iv = busy.get(at);
-                if (iv[0] >= t + length) {
+            for (int at = lo; at < size; at++) {
+                if (starts[at] >= t + length) {
                     break;
                 }
-                t = Math.max(t, iv[1]);
+                t = Math.max(t, ends[at]);
             }
             return t;
         }
 
         private int insertionPoint(long start) {
-            int lo = 0;
-            int hi = busy.size();
+            int lo = head;
+            int hi = size;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (busy.get(mid)[0] < start) {
+                if (starts[mid] < start) {
                     lo = mid + 1;
                 } else {
                     hi = mid;
