@@ -14,7 +14,9 @@ import net.jqwik.api.constraints.IntRange;
  * The fast CONV (im2col matrix product, direct per-channel path, several threads) against the
  * straightforward per-output-channel loop nest it replaced (kept here as {@link #referenceConv}), on
  * whole DRAM images: every byte must be identical, for both requantization modes, grouped and
- * depthwise convolutions, batches, asymmetric padding, dilation, and 1 to 3 threads.
+ * depthwise convolutions, batches, asymmetric padding, dilation, and 1 to 3 threads, with the scalar loops
+ * and with the Vector API tiles of intbench-simd (the build runs the tests with the Vector API module;
+ * {@link #theVectorApiKernelsRunInTheTests} makes sure of it).
  */
 class FastConvTest {
 
@@ -90,16 +92,27 @@ class FastConvTest {
         byte[] want = mem.clone();
         referenceConv(want, d, inA, wA, outA);
         int before = Parallel.threads();
+        boolean vectorBefore = Simd.enabled();
         try {
-            for (int threads = 1; threads <= 3; threads++) {
-                Parallel.setThreads(threads);
-                byte[] got = mem.clone();
-                Kernels.conv(got, d, inA, wA, outA);
-                assertArrayEquals(want, got, d + " with " + threads + " threads");
+            for (boolean vector : Simd.available() ? new boolean[] {false, true} : new boolean[] {false}) {
+                Simd.setEnabled(vector);
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setThreads(threads);
+                    byte[] got = mem.clone();
+                    Kernels.conv(got, d, inA, wA, outA);
+                    assertArrayEquals(want, got, d + " with " + threads + " threads, " + Simd.describe());
+                }
             }
         } finally {
             Parallel.setThreads(before);
+            Simd.setEnabled(vectorBefore);
         }
+    }
+
+    @net.jqwik.api.Example
+    void theVectorApiKernelsRunInTheTests() {
+        org.junit.jupiter.api.Assertions.assertTrue(Simd.available(),
+                "the tests run with --add-modules jdk.incubator.vector (surefire argLine), so both kernels are compared");
     }
 
     @Property(tries = 40)

@@ -63,6 +63,48 @@ class FastRequantTest {
                 () -> "uint8: acc " + a + " m " + m + " e " + e + " zp " + (zp + 128));
     }
 
+    /**
+     * The Vector API row requantizer: when it takes a row, every byte equals the reference; it gives a row
+     * back only when some lane really needs the exact path (an accumulator of 2^24 or more, or a product
+     * within the band of a rounding boundary), so the quick path is not silently skipped.
+     */
+    @Property(tries = 3_000)
+    void theVectorRowRequantizerEqualsTheReferenceOrGivesTheRowBack(@ForAll("significands") int m,
+                                                                     @ForAll("bigShifts") int s, @ForAll("zeroPoints") int zp,
+                                                                     @ForAll boolean unsigned, @ForAll long seed) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.available() && io.intbench.simd.IntGemm.requantRows());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int qmin = unsigned ? 0 : -128;
+        int qmax = unsigned ? 255 : 127;
+        int z = unsigned ? zp + 128 : zp;
+        int bits = Kernels.clampBits(z, qmin, qmax);
+        long band = s + bits - 25 >= 0 ? 1L << (s + bits - 25) : 0;
+        int n = 4 * io.intbench.simd.IntGemm.requantLanes();
+        int[] acc = new int[n + 3];
+        long unit = Math.max(1, (1L << s) / m);
+        for (int i = 0; i < acc.length; i++) {
+            int kind = r.nextInt(100);
+            long v = kind < 70 ? r.nextLong(-400 * unit, 400 * unit)             // around the output range
+                    : kind < 85 ? r.nextInt(-(1 << 24) + 1, 1 << 24)               // below 2^24, mostly clamped
+                    : kind < 97 ? (((2L * r.nextInt(300) + 1) << (s - 1)) + m / 2) / m  // a product next to a boundary
+                    : r.nextInt();                                                 // anything, mostly 2^24 or more
+            acc[i] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+        }
+        byte[] out = new byte[n + 5];
+        boolean took = io.intbench.simd.IntGemm.requantRow(acc, 3, n, out, 5, m, s, band, z, qmin, qmax);
+        boolean needsExact = false;
+        for (int i = 0; i < n; i++) {
+            long mag = Math.abs((long) acc[3 + i]);
+            long p = mag * m;
+            long half = 1L << (s - 1);
+            needsExact |= mag >= 1 << 24 || Math.abs((p & ((half << 1) - 1)) - half) <= band;
+            if (took) {
+                assertEquals((byte) Requant.ortRequantize(acc[3 + i], m, -s, z, qmin, qmax), out[5 + i], "lane " + i + " acc " + acc[3 + i]);
+            }
+        }
+        assertEquals(needsExact, !took, "the row was given back exactly when some lane needs the exact path");
+    }
+
     @Provide
     Arbitrary<Integer> significands() {
         return Arbitraries.oneOf(Arbitraries.integers().between(1 << 23, (1 << 24) - 1), Arbitraries.of(1 << 23, (1 << 24) - 1, 12_345_679));
