@@ -26,7 +26,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "5", description = "Timed iterations of each measurement (default ${DEFAULT-VALUE}); medians are reported.")
     int iterations;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed warm-up iterations first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed warm-up iterations first (default ${DEFAULT-VALUE}: "
+            + "the JIT compiles the simulator's Vector API tiles into vector instructions only after several runs).")
     int warmup;
 
     @Option(names = "--compiles", defaultValue = "3", description = "Timed compiles after warm-up (default ${DEFAULT-VALUE}).")

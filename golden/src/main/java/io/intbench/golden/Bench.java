@@ -104,6 +104,8 @@ public final class Bench {
      *                            {@code ort} requantization mode; informative only)
      * @param threads             ONNX Runtime intra-op threads
      * @param simThreads          threads the simulator used
+     * @param simKernels          which kernels the simulator ran ({@link io.intbench.sim.Simd#describe()}): the
+     *                            Vector API tiles or the scalar loops
      */
     public record Result(String model, String config, String requant, int threads, int simThreads, int iterations, int warmup,
                          double ortMs, double simMs, double ratio, double timingOnlyMs, double timingOnlySpeedup,
@@ -111,7 +113,7 @@ public final class Bench {
                          long macs, long cycles, double simMacsPerSecond, double simCyclesPerSecond,
                          double compileMs, double coldCompileMs, long peakHeapBytes, long maxHeapBytes,
                          boolean deterministic, boolean outputsEqualOrt,
-                         String cpu, String jvm, String ortVersion,
+                         String cpu, String jvm, String ortVersion, String simKernels,
                          List<Double> ortSamplesMs, List<Double> simSamplesMs, List<Double> timingOnlySamplesMs,
                          List<Double> compileSamplesMs) {
 
@@ -123,6 +125,7 @@ public final class Bench {
             m.put("requant", requant);
             m.put("cpu", cpu);
             m.put("jvm", jvm);
+            m.put("simKernels", simKernels);
             m.put("ortVersion", ortVersion);
             m.put("threads", threads);
             m.put("simThreads", simThreads);
@@ -162,6 +165,7 @@ public final class Bench {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format("model %s on %s, requant %s; %,d MACs, %,d cycles per inference%n", model, config, requant, macs, cycles));
             sb.append(String.format("host: %s; Java %s; ONNX Runtime %s%n", cpu, jvm, ortVersion));
+            sb.append(String.format("simulator kernels: %s%n", simKernels));
             sb.append(String.format("threads: ONNX Runtime %d, simulator %d; %d warm-up + %d timed iterations (medians)%n",
                     threads, simThreads, warmup, iterations));
             sb.append(String.format("  %-34s %12.3f ms   (fastest %.3f ms; CPU %s)%n", "ONNX Runtime (default opts)", ortMs, ortMinMs, cpu(ortCpuMs)));
@@ -315,7 +319,7 @@ public final class Bench {
                 tot.macs(), tot.cycles(), tot.macs() / (simMs / 1e3), tot.cycles() / (simMs / 1e3),
                 median(compileSamples), coldCompileMs, peakHeap, maxHeap,
                 deterministic, equalOutputs(first.outputs(), ortOut),
-                HostInfo.cpuModel(), HostInfo.javaVersion(), OrtRunner.version(),
+                HostInfo.cpuModel(), HostInfo.javaVersion(), OrtRunner.version(), io.intbench.sim.Simd.describe(),
                 List.copyOf(ortSamples), List.copyOf(simSamples), List.copyOf(timingSamples), List.copyOf(compileSamples));
     }
 

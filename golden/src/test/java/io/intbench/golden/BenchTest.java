@@ -88,6 +88,9 @@ class BenchTest {
         assertTrue(result.peakHeapBytes() > 0);
         assertFalse(result.cpu().isBlank());
         assertEquals(OrtRunner.version(), result.ortVersion());
+        // the build runs the tests with the Vector API module, so the simulator ran its Vector API tiles
+        assertTrue(result.simKernels().startsWith("Vector API tiles, "), result.simKernels());
+        assertEquals(result.simKernels(), result.json().get("simKernels"));
     }
 
     @Test
