@@ -61,10 +61,14 @@ public final class Kernels {
             if (ocg >= GEMM_MIN_CHANNELS) {
                 for (int g = 0; g < d.groups(); g++) {
                     cw.g = g;
-                    if (cw.vector || cw.byPosition) {
+                    if (cw.vector) {
+                        cw.mode = ConvWork.PLANES;
+                        Parallel.forRange(cw.icg, 1, cw);
+                        cw.mode = ConvWork.GEMM_V;
+                    } else if (cw.byPosition) {
                         cw.mode = ConvWork.IM2COL_T;
                         Parallel.forRange(cw.k, 1, cw);
-                        cw.mode = cw.vector ? ConvWork.GEMM_V : ConvWork.GEMM_T;
+                        cw.mode = ConvWork.GEMM_T;
                     } else {
                         cw.mode = ConvWork.IM2COL;
                         Parallel.forRange(cw.outHW, 64, cw);
@@ -108,6 +112,7 @@ public final class Kernels {
         static final int IM2COL_T = 3;
         static final int GEMM_T = 4;
         static final int GEMM_V = 5;
+        static final int PLANES = 6;
 
         final byte[] mem;
         final ConvDesc d;
@@ -133,13 +138,28 @@ public final class Kernels {
         final boolean vectorRequant;
         /** Whether the product runs along output positions over {@code [K][outHW]} rows ({@link #BY_POSITION_MAX_K}). */
         final boolean byPosition;
-        /** Whether the product runs the Vector API tile ({@link Simd}) over {@code [K][outHW]} rows. */
-        final boolean vector;
         /**
-         * The row length of the {@code [K][outHW]} im2col matrix: {@code outHW} rounded up to whole tiles of
-         * the Vector API product (the extra columns are 0 and their results dropped).
+         * Whether the Vector API tiles ({@link Simd}) compute this convolution, over the group's phase planes
+         * ({@link #direct}) instead of im2col rows: each kernel tap {@code t} reads its plane shifted by
+         * {@code xOff[t]}, at "wide" positions {@code oh * qw + ow} of which those with {@code ow < outW}
+         * are outputs.
          */
+        final boolean vector;
+        /** The row length of the {@code [K][outHW]} im2col matrix of the scalar products. */
         final int colStride;
+        /** Phase plane geometry ({@link #direct}): rows and columns per plane, planes per input channel. */
+        final int qh;
+        final int qw;
+        final int[] phaseOf;
+        final int phases;
+        /** Wide positions holding outputs, {@code (outH - 1) * qw + outW}, rounded up to whole tiles. */
+        final int runPad;
+        /** Per kernel tap {@code t = (ic * kH + kh) * kW + kw}: where its shifted run starts in the group's planes. */
+        final int[] xOff;
+        /** The group's phase planes for the vector product (with a tile of slack at the end), else null. */
+        final int[] planes;
+        /** The vector product's accumulators, {@code [ocg][runPad]}, else null. */
+        final int[] wide;
         /** Where the input is read: DRAM, or a copy of the batch's input when the output overlaps it. */
         byte[] src;
         int srcIn;
@@ -165,7 +185,7 @@ public final class Kernels {
             // a fused LeakyRelu: negative accumulators take the second array, the multipliers times alpha
             rqNeg = d.negRequant() == 1 ? readInts(mem, d.requantAddr() + 8 * d.outC(), 2 * d.outC()) : rq;
             boolean wSigned = d.wSigned() == 1;
-            wk = new int[d.outC() * k];
+            wk = new int[(d.outC() + 3) * k];      // three zero rows: a last block of four may read past the end
             for (int oc = 0; oc < d.outC(); oc++) {
                 int z = wzp[oc];
                 int base = oc * k;
@@ -173,10 +193,35 @@ public final class Kernels {
                     wk[base + i] = load8(mem, w + base + i, wSigned) - z;
                 }
             }
-            vector = Simd.enabled() && ocg >= GEMM_MIN_CHANNELS && 2 * outHW >= io.intbench.simd.IntGemm.tileWidth();
+            qh = d.outH() + (d.kH() - 1) * d.dilH() / d.strideH() + 1;
+            qw = d.outW() + (d.kW() - 1) * d.dilW() / d.strideW() + 1;
+            phaseOf = phaseIndex();
+            int ph = 0;
+            for (int v : phaseOf) {
+                ph = Math.max(ph, v + 1);
+            }
+            phases = ph;
+            int run = (d.outH() - 1) * qw + d.outW();
+            vector = Simd.enabled() && (ocg < GEMM_MIN_CHANNELS || 2 * run >= io.intbench.simd.IntGemm.tileWidth());
             int tw = vector ? io.intbench.simd.IntGemm.tileWidth() : 1;
-            colStride = (outHW + tw - 1) / tw * tw;
-            col = ocg >= GEMM_MIN_CHANNELS ? new int[colStride * k] : null;
+            runPad = (run + tw - 1) / tw * tw;
+            xOff = new int[k];
+            for (int ic = 0; ic < icg; ic++) {
+                for (int kh = 0; kh < d.kH(); kh++) {
+                    int rh = kh * d.dilH();
+                    for (int kw = 0; kw < d.kW(); kw++) {
+                        int rw = kw * d.dilW();
+                        xOff[(ic * d.kH() + kh) * d.kW() + kw] =
+                                ((ic * phases + phaseOf[(rh % d.strideH()) * d.strideW() + rw % d.strideW()]) * qh + rh / d.strideH()) * qw
+                                        + rw / d.strideW();
+                    }
+                }
+            }
+            boolean gemm = ocg >= GEMM_MIN_CHANNELS;
+            planes = vector && gemm ? new int[icg * phases * qh * qw + tw] : null;
+            wide = vector && gemm ? new int[ocg * runPad] : null;
+            colStride = outHW;
+            col = gemm && !vector ? new int[colStride * k] : null;
             boolean ok = d.clampMin() <= d.clampMax();
             for (int oc = 0; oc < d.outC(); oc++) {
                 ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
@@ -189,7 +234,7 @@ public final class Kernels {
                 quick &= quickExponent(rq[2 * oc + 1]) && quickExponent(rqNeg[2 * oc + 1]);
             }
             quickBits = quick ? bits : -1;
-            vectorRequant = vector && quickBits >= 0 && d.negRequant() == 0 && d.requantMode() == Descriptor.REQUANT_ORT
+            vectorRequant = Simd.enabled() && quickBits >= 0 && d.negRequant() == 0 && d.requantMode() == Descriptor.REQUANT_ORT
                     && io.intbench.simd.IntGemm.requantRows();
             byPosition = k <= BY_POSITION_MAX_K;
         }
@@ -221,6 +266,7 @@ public final class Kernels {
                 case IM2COL_T -> im2colByTap(lo, hi);
                 case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi), 0, outHW);
                 case GEMM_V -> gemmVector(4 * lo, Math.min(ocg, 4 * hi));
+                case PLANES -> phasePlanes(planes, srcIn + (n * d.inC() + g * icg) * inHW, lo, hi);
                 default -> direct(lo, hi);
             }
         }
@@ -302,36 +348,44 @@ public final class Kernels {
         }
 
         /**
-         * Output channels {@code [lo, hi)} of group {@code g} with the Vector API tile: four channels by
-         * {@link io.intbench.simd.IntGemm#tileWidth()} positions at a time over the {@code [K][colStride]}
-         * rows, positions in chunks whose rows stay in the L2 cache while all channels pass over them; each
-         * tile row is requantized by {@link #requantTileRow}. The last channels (fewer than four) run
-         * {@link #gemmByPosition}.
+         * Output channels {@code [lo, hi)} of group {@code g} with the Vector API tile over the phase planes
+         * (built by the PLANES phase): four channels by {@link io.intbench.simd.IntGemm#tileWidth()} wide
+         * positions at a time into {@link #wide}, positions in chunks whose plane runs stay in the L2 cache
+         * while all channels pass over them; then each output row is requantized by {@link #requantTileRow}.
          */
         private void gemmVector(int lo, int hi) {
             int k = this.k;
             int tw = io.intbench.simd.IntGemm.tileWidth();
             int chunk = Math.max(tw, GEMM_TILE_BYTES / (4 * k) / tw * tw);
             int ocBase = g * ocg;
-            int outBase = out + n * d.outC() * outHW;
-            int hi4 = lo + (hi - lo) / 4 * 4;
-            int[] acc = new int[4 * tw];
-            for (int p0 = 0; p0 < colStride; p0 += chunk) {
-                int p1 = Math.min(colStride, p0 + chunk);
-                for (int oc = ocBase + lo; oc < ocBase + hi4; oc += 4) {
+            int[] scratch = new int[4 * tw];
+            for (int p0 = 0; p0 < runPad; p0 += chunk) {
+                int p1 = Math.min(runPad, p0 + chunk);
+                for (int c = lo; c < hi; c += 4) {
+                    int oc = ocBase + c;
+                    int m = Math.min(4, hi - c);      // a last block of fewer channels goes through the scratch rows
                     int wb = oc * k;
+                    int b1 = m > 1 ? bias[oc + 1] : 0;
+                    int b2 = m > 2 ? bias[oc + 2] : 0;
+                    int b3 = m > 3 ? bias[oc + 3] : 0;
                     for (int p = p0; p < p1; p += tw) {
-                        io.intbench.simd.IntGemm.tile4(col, p, colStride, wk, wb, k, k,
-                                bias[oc], bias[oc + 1], bias[oc + 2], bias[oc + 3], acc);
-                        int len = Math.min(tw, outHW - p);
-                        for (int r = 0; r < 4; r++) {
-                            requantTileRow(acc, r * tw, len, outBase + (oc + r) * outHW + p, oc + r);
+                        if (m == 4) {
+                            io.intbench.simd.IntGemm.tile4(planes, xOff, p, wk, wb, k, k, bias[oc], b1, b2, b3, wide, c * runPad + p, runPad);
+                        } else {
+                            io.intbench.simd.IntGemm.tile4(planes, xOff, p, wk, wb, k, k, bias[oc], b1, b2, b3, scratch, 0, tw);
+                            for (int r = 0; r < m; r++) {
+                                System.arraycopy(scratch, r * tw, wide, (c + r) * runPad + p, tw);
+                            }
                         }
                     }
                 }
             }
-            if (hi4 < hi) {
-                gemmByPosition(hi4, hi, 0, outHW);
+            int outBase = out + n * d.outC() * outHW;
+            for (int c = lo; c < hi; c++) {
+                int oc = ocBase + c;
+                for (int oh = 0; oh < d.outH(); oh++) {
+                    requantTileRow(wide, c * runPad + oh * qw, d.outW(), outBase + oc * outHW + oh * d.outW(), oc);
+                }
             }
         }
 
@@ -475,17 +529,14 @@ public final class Kernels {
          * {@link #im2col}.
          */
         private void direct(int lo, int hi) {
+            if (vector) {
+                directVector(lo, hi);
+                return;
+            }
             int sh = d.strideH();
             int sw = d.strideW();
             int outH = d.outH();
             int outW = d.outW();
-            int qh = outH + (d.kH() - 1) * d.dilH() / sh + 1;
-            int qw = outW + (d.kW() - 1) * d.dilW() / sw + 1;
-            int[] phaseOf = phaseIndex();
-            int phases = 0;
-            for (int v : phaseOf) {
-                phases = Math.max(phases, v + 1);
-            }
             int[] x = new int[icg * phases * qh * qw];
             int[] acc = new int[outH * qw];
             int run = (outH - 1) * qw + outW;
@@ -493,7 +544,7 @@ public final class Kernels {
             for (int oc = lo; oc < hi; oc++) {
                 int g = oc / ocg;
                 if (g != lastGroup) {
-                    phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, qh, qw, phaseOf);
+                    phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, 0, icg);
                     lastGroup = g;
                 }
                 java.util.Arrays.fill(acc, bias[oc]);
@@ -524,6 +575,28 @@ public final class Kernels {
             }
         }
 
+        /** {@link #direct} with the Vector API: each channel's taps summed in registers a tile at a time ({@link #xOff}). */
+        private void directVector(int lo, int hi) {
+            int tw = io.intbench.simd.IntGemm.tileWidth();
+            int[] x = new int[icg * phases * qh * qw + tw];
+            int[] acc = new int[runPad];
+            int lastGroup = -1;
+            for (int oc = lo; oc < hi; oc++) {
+                int g = oc / ocg;
+                if (g != lastGroup) {
+                    phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, 0, icg);
+                    lastGroup = g;
+                }
+                for (int p = 0; p < runPad; p += tw) {
+                    io.intbench.simd.IntGemm.tile1(x, xOff, p, wk, oc * k, k, bias[oc], acc, p);
+                }
+                int outBase = out + (n * d.outC() + oc) * outHW;
+                for (int oh = 0; oh < d.outH(); oh++) {
+                    requantTileRow(acc, oh * qw, d.outW(), outBase + oh * d.outW(), oc);
+                }
+            }
+        }
+
         /**
          * For each phase {@code ph * sw + pw}, its plane's index among the phases some kernel tap reads, or -1
          * (a stride larger than the dilated kernel leaves phases unread: they are neither built nor stored).
@@ -545,16 +618,19 @@ public final class Kernels {
             return index;
         }
 
-        /** Fills {@code x} with the phase planes ({@link #direct}) of the {@code icg} input channels at {@code base}. */
-        private void phasePlanes(int[] x, int base, int qh, int qw, int[] phaseOf) {
+        /**
+         * Fills {@code x} with the phase planes ({@link #direct}) of input channels {@code [icLo, icHi)} of the
+         * group whose first channel is at {@code base}, each at its place in the group's planes.
+         */
+        private void phasePlanes(int[] x, int base, int icLo, int icHi) {
             int sh = d.strideH();
             int sw = d.strideW();
             int inH = d.inH();
             int inW = d.inW();
             int xZp = d.xZp();
             byte[] src = this.src;
-            int i = 0;
-            for (int ic = 0; ic < icg; ic++) {
+            int i = icLo * phases * qh * qw;
+            for (int ic = icLo; ic < icHi; ic++) {
                 int chan = base + ic * inHW;
                 for (int ph = 0; ph < sh; ph++) {
                     for (int pw = 0; pw < sw; pw++) {

@@ -52,12 +52,14 @@ public final class IntGemm {
     }
 
     /**
-     * Four rows by {@link #tileWidth()} columns of a matrix product: for {@code r < 4} and
-     * {@code j < tileWidth()}, {@code acc[r * tileWidth() + j] = init_r + sum_{t < k} w[wb + r * wStride + t]
-     * * x[xb + t * xStride + j]} (wrapping int arithmetic), where {@code init_r} is {@code i0 .. i3}.
+     * Four rows by {@link #tileWidth()} columns of a matrix product whose {@code K} rows of {@code x} start
+     * anywhere: for {@code r < 4} and {@code j < tileWidth()}, {@code acc[a + r * aStride + j] = init_r +
+     * sum_{t < k} w[wb + r * wStride + t] * x[xOff[t] + p + j]} (wrapping int arithmetic), where
+     * {@code init_r} is {@code i0 .. i3}. With {@code xOff[t]} the start of the input plane and shift of
+     * kernel tap {@code t}, this is a convolution without an im2col copy.
      */
-    public static void tile4(int[] x, int xb, int xStride, int[] w, int wb, int wStride, int k,
-                             int i0, int i1, int i2, int i3, int[] acc) {
+    public static void tile4(int[] x, int[] xOff, int p, int[] w, int wb, int wStride, int k,
+                             int i0, int i1, int i2, int i3, int[] acc, int a, int aStride) {
         int l = S.length();
         int w0 = wb;
         int w1 = w0 + wStride;
@@ -71,8 +73,8 @@ public final class IntGemm {
         IntVector a21 = a20;
         IntVector a30 = IntVector.broadcast(S, i3);
         IntVector a31 = a30;
-        int xr = xb;
-        for (int t = 0; t < k; t++, xr += xStride) {
+        for (int t = 0; t < k; t++) {
+            int xr = xOff[t] + p;
             IntVector x0 = IntVector.fromArray(S, x, xr);
             IntVector x1 = IntVector.fromArray(S, x, xr + l);
             IntVector b0 = IntVector.broadcast(S, w[w0 + t]);
@@ -88,14 +90,32 @@ public final class IntGemm {
             a30 = a30.add(x0.mul(b3));
             a31 = a31.add(x1.mul(b3));
         }
-        a00.intoArray(acc, 0);
-        a01.intoArray(acc, l);
-        a10.intoArray(acc, 2 * l);
-        a11.intoArray(acc, 3 * l);
-        a20.intoArray(acc, 4 * l);
-        a21.intoArray(acc, 5 * l);
-        a30.intoArray(acc, 6 * l);
-        a31.intoArray(acc, 7 * l);
+        a00.intoArray(acc, a);
+        a01.intoArray(acc, a + l);
+        a10.intoArray(acc, a + aStride);
+        a11.intoArray(acc, a + aStride + l);
+        a20.intoArray(acc, a + 2 * aStride);
+        a21.intoArray(acc, a + 2 * aStride + l);
+        a30.intoArray(acc, a + 3 * aStride);
+        a31.intoArray(acc, a + 3 * aStride + l);
+    }
+
+    /**
+     * One row of {@link #tile4}: {@code acc[a + j] = init + sum_{t < k} w[wb + t] * x[xOff[t] + p + j]} for
+     * {@code j < tileWidth()} (a depthwise convolution's channel, each tap one shifted run of its plane).
+     */
+    public static void tile1(int[] x, int[] xOff, int p, int[] w, int wb, int k, int init, int[] acc, int a) {
+        int l = S.length();
+        IntVector a0 = IntVector.broadcast(S, init);
+        IntVector a1 = a0;
+        for (int t = 0; t < k; t++) {
+            int xr = xOff[t] + p;
+            IntVector b = IntVector.broadcast(S, w[wb + t]);
+            a0 = a0.add(IntVector.fromArray(S, x, xr).mul(b));
+            a1 = a1.add(IntVector.fromArray(S, x, xr + l).mul(b));
+        }
+        a0.intoArray(acc, a);
+        a1.intoArray(acc, a + l);
     }
 
     /**
