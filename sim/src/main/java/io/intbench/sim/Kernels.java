@@ -179,20 +179,12 @@ public final class Kernels {
             inHW = d.inH() * d.inW();
             outHW = d.outH() * d.outW();
             inSigned = d.inSigned() == 1;
-            int[] wzp = readInts(mem, d.wZpAddr(), d.outC());
             bias = readInts(mem, d.biasAddr(), d.outC());
             rq = readInts(mem, d.requantAddr(), 2 * d.outC());
             // a fused LeakyRelu: negative accumulators take the second array, the multipliers times alpha
             rqNeg = d.negRequant() == 1 ? readInts(mem, d.requantAddr() + 8 * d.outC(), 2 * d.outC()) : rq;
-            boolean wSigned = d.wSigned() == 1;
-            wk = new int[(d.outC() + 3) * k];      // three zero rows: a last block of four may read past the end
-            for (int oc = 0; oc < d.outC(); oc++) {
-                int z = wzp[oc];
-                int base = oc * k;
-                for (int i = 0; i < k; i++) {
-                    wk[base + i] = load8(mem, w + base + i, wSigned) - z;
-                }
-            }
+            // three zero rows at the end: a last block of four channels may read past the last one
+            wk = WeightCache.widened(mem, w, d.outC(), k, d.wZpAddr(), d.wSigned() == 1, 3);
             qh = d.outH() + (d.kH() - 1) * d.dilH() / d.strideH() + 1;
             qw = d.outW() + (d.kW() - 1) * d.dilW() / d.strideW() + 1;
             phaseOf = phaseIndex();
@@ -218,10 +210,12 @@ public final class Kernels {
                 }
             }
             boolean gemm = ocg >= GEMM_MIN_CHANNELS;
-            planes = vector && gemm ? new int[icg * phases * qh * qw + tw] : null;
-            wide = vector && gemm ? new int[ocg * runPad] : null;
+            // the calling thread's reused buffers: every element a phase reads is written first (the planes'
+            // slack only feeds wide positions that are dropped), so they need no clearing
+            planes = vector && gemm ? Scratch.ints(Scratch.PLANES, icg * phases * qh * qw + tw) : null;
+            wide = vector && gemm ? Scratch.ints(Scratch.WIDE, ocg * runPad) : null;
             colStride = outHW;
-            col = gemm && !vector ? new int[colStride * k] : null;
+            col = gemm && !vector ? Scratch.ints(Scratch.COL, colStride * k) : null;
             boolean ok = d.clampMin() <= d.clampMax();
             for (int oc = 0; oc < d.outC(); oc++) {
                 ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
@@ -381,10 +375,11 @@ public final class Kernels {
                 }
             }
             int outBase = out + n * d.outC() * outHW;
+            byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
             for (int c = lo; c < hi; c++) {
                 int oc = ocBase + c;
                 for (int oh = 0; oh < d.outH(); oh++) {
-                    requantTileRow(wide, c * runPad + oh * qw, d.outW(), outBase + oc * outHW + oh * d.outW(), oc);
+                    requantTileRow(wide, c * runPad + oh * qw, d.outW(), outBase + oc * outHW + oh * d.outW(), oc, tail);
                 }
             }
         }
@@ -392,19 +387,27 @@ public final class Kernels {
         /**
          * Writes {@code len} outputs of channel {@code oc} from {@code acc[a ..]} to {@code mem[o ..]}: whole
          * vectors with {@link io.intbench.simd.IntGemm#requantRow} when this layer allows it (one
-         * multiplier per channel, the quick requantizer's conditions), falling back to
-         * {@link #requantOut} for the row when a lane needs the exact path and for the rest.
+         * multiplier per channel, the quick requantizer's conditions), the last partial vector too when
+         * {@code acc} has the lanes after it (they are wide positions, computed and dropped: requantized
+         * into {@code tail}, of which only the outputs are copied), falling back to {@link #requantOut}
+         * where a lane needs the exact path.
          */
-        private void requantTileRow(int[] acc, int a, int len, int o, int oc) {
+        private void requantTileRow(int[] acc, int a, int len, int o, int oc, byte[] tail) {
             int done = 0;
             if (vectorRequant) {
-                int v = len - len % io.intbench.simd.IntGemm.requantLanes();
+                int lanes = io.intbench.simd.IntGemm.requantLanes();
+                int v = len - len % lanes;
+                int m = rq[2 * oc];
                 int s = -rq[2 * oc + 1];
                 int bandShift = s + quickBits - 25;
                 long band = bandShift >= 0 ? 1L << bandShift : 0;
-                if (v > 0 && io.intbench.simd.IntGemm.requantRow(acc, a, v, mem, o, rq[2 * oc], s, band,
-                        d.outZp(), d.clampMin(), d.clampMax())) {
+                if (v == 0 || io.intbench.simd.IntGemm.requantRow(acc, a, v, mem, o, m, s, band, d.outZp(), d.clampMin(), d.clampMax())) {
                     done = v;
+                    if (v < len && a + v + lanes <= acc.length
+                            && io.intbench.simd.IntGemm.requantRow(acc, a + v, lanes, tail, 0, m, s, band, d.outZp(), d.clampMin(), d.clampMax())) {
+                        System.arraycopy(tail, 0, mem, o + v, len - v);
+                        done = len;
+                    }
                 }
             }
             for (int j = done; j < len; j++) {
@@ -580,6 +583,7 @@ public final class Kernels {
             int tw = io.intbench.simd.IntGemm.tileWidth();
             int[] x = new int[icg * phases * qh * qw + tw];
             int[] acc = new int[runPad];
+            byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
             int lastGroup = -1;
             for (int oc = lo; oc < hi; oc++) {
                 int g = oc / ocg;
@@ -592,7 +596,7 @@ public final class Kernels {
                 }
                 int outBase = out + (n * d.outC() + oc) * outHW;
                 for (int oh = 0; oh < d.outH(); oh++) {
-                    requantTileRow(acc, oh * qw, d.outW(), outBase + oh * d.outW(), oc);
+                    requantTileRow(acc, oh * qw, d.outW(), outBase + oh * d.outW(), oc, tail);
                 }
             }
         }

@@ -109,6 +109,49 @@ class FastConvTest {
         }
     }
 
+    /**
+     * The widened-weight cache ({@link WeightCache}) must never serve stale weights: the same descriptor
+     * at the same addresses, run again after a weight byte or a weight zero point changed in DRAM, gives
+     * the reference result for the new bytes.
+     */
+    @Property(tries = 40)
+    void changedWeightsOrZeroPointsInDramAreSeen(@ForAll @IntRange(min = 1, max = 12) int outC, @ForAll boolean zeroPoint,
+                                                @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int c = 3;
+        int h = 6;
+        int wBytes = outC * c * 9;
+        int rqA = 8 * outC;
+        int wA = rqA + 8 * outC;
+        int inA = wA + wBytes;
+        int outA = inA + c * h * h;
+        byte[] mem = new byte[outA + outC * h * h];
+        r.nextBytes(mem);
+        int[] rq = new int[2 * outC];
+        for (int i = 0; i < outC; i++) {
+            rq[2 * i] = (1 << 23) + r.nextInt(1 << 23);
+            rq[2 * i + 1] = -36;
+        }
+        int[] wzp = new int[outC];
+        KernelsTest.putInts(mem, 0, wzp);
+        KernelsTest.putInts(mem, 4 * outC, new int[outC]);
+        KernelsTest.putInts(mem, rqA, rq);
+        Descriptor.ConvDesc d = new Descriptor.ConvDesc(1, c, h, h, outC, h, h, 3, 3, 1, 1, 1, 1, 1, 1, 1,
+                0, 3, 1, 0, 4 * outC, rqA, Descriptor.REQUANT_ORT, 0, 0, 0, 255, 0);
+        Kernels.conv(mem.clone(), d, inA, wA, outA);              // fills the cache with these weights
+        if (zeroPoint) {
+            wzp[r.nextInt(outC)] = 1 + r.nextInt(5);
+            KernelsTest.putInts(mem, 0, wzp);
+        } else {
+            mem[wA + r.nextInt(wBytes)] ^= (byte) (1 + r.nextInt(255));
+        }
+        byte[] want = mem.clone();
+        referenceConv(want, d, inA, wA, outA);
+        byte[] got = mem.clone();
+        Kernels.conv(got, d, inA, wA, outA);
+        assertArrayEquals(want, got);
+    }
+
     @net.jqwik.api.Example
     void theVectorApiKernelsRunInTheTests() {
         org.junit.jupiter.api.Assertions.assertTrue(Simd.available(),
