@@ -25,11 +25,12 @@ public final class Kernels {
 
     /** Reads {@code n} little-endian int32 values. */
     public static int[] readInts(byte[] mem, int addr, int n) {
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            int p = addr + 4 * i;
-            out[i] = (mem[p] & 0xFF) | (mem[p + 1] & 0xFF) << 8 | (mem[p + 2] & 0xFF) << 16 | mem[p + 3] << 24;
+        if (n < 0 || addr < 0 || addr > mem.length - 4L * n) {
+            // the executor reports this as an access outside DRAM, naming the instruction
+            throw new ArrayIndexOutOfBoundsException(n + " int32 values at " + addr + " reach past the end");
         }
+        int[] out = new int[n];
+        java.nio.ByteBuffer.wrap(mem, addr, 4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
         return out;
     }
 
@@ -794,17 +795,10 @@ public final class Kernels {
     /** MATMUL: {@code out[m][n] = requant(bias[n] + sum_k (x[m][k] - xZp) * (w[n][k] - wZp[n]))}. */
     public static void matmul(byte[] mem, MatMulDesc d, int in, int w, int out) {
         int k = d.k();
-        int[] wzp = readInts(mem, d.wZpAddr(), d.n());
         int[] bias = readInts(mem, d.biasAddr(), d.n());
         int[] rq = readInts(mem, d.requantAddr(), 2 * d.n());
         boolean inSigned = d.inSigned() == 1;
-        boolean wSigned = d.wSigned() == 1;
-        int[] wv = new int[d.n() * k];
-        for (int n = 0; n < d.n(); n++) {
-            for (int j = 0; j < k; j++) {
-                wv[n * k + j] = load8(mem, w + n * k + j, wSigned) - wzp[n];
-            }
-        }
+        int[] wv = WeightCache.widened(mem, w, d.n(), k, d.wZpAddr(), d.wSigned() == 1, 0);
         int[] xr = new int[k];
         for (int m = 0; m < d.m(); m++) {
             for (int j = 0; j < k; j++) {

@@ -53,6 +53,44 @@ public final class Parallel {
         return pool;
     }
 
+    private static ExecutorService timingThread;
+
+    /**
+     * With two or more threads: starts the timing model of {@code p} on a thread of its own, so it runs
+     * while the calling thread executes the program (timing depends only on the program and the config,
+     * never on data), and returns its future; with one thread: null (the caller runs it itself).
+     */
+    static Future<Timing.Result> timingInBackground(io.intbench.isa.Program p, io.intbench.isa.HardwareConfig cfg) {
+        if (threads < 2) {
+            return null;
+        }
+        ExecutorService ex;
+        synchronized (Parallel.class) {
+            if (timingThread == null) {
+                timingThread = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "intbench-sim-timing");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            ex = timingThread;
+        }
+        return ex.submit(() -> Timing.run(p, cfg));
+    }
+
+    /** The result of {@link #timingInBackground}, rethrowing what the timing model threw. */
+    static Timing.Result await(Future<Timing.Result> f) {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the timing model", e);
+        }
+    }
+
     /**
      * Runs {@code body} over {@code [0, n)} split into {@code min(threads, n / minChunk)} contiguous
      * parts of (nearly) equal size; the calling thread runs the first part. Returns when all are done.

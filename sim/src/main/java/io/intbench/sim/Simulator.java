@@ -56,6 +56,7 @@ public final class Simulator {
         checkConfig(p, cfg);
         byte[] dram = prepare(p, inputs);
         long t0 = System.nanoTime();
+        java.util.concurrent.Future<Timing.Result> background = onStep == null ? Parallel.timingInBackground(p, cfg) : null;
         if (onStep == null) {
             Executor.run(p, dram);
         } else {
@@ -66,7 +67,7 @@ public final class Simulator {
             }
         }
         double ms = (System.nanoTime() - t0) / 1e6;
-        Timing.Result timing = Timing.run(p, cfg);
+        Timing.Result timing = background != null ? Parallel.await(background) : Timing.run(p, cfg);
         if (onStep != null) {
             onStep.run();
         }

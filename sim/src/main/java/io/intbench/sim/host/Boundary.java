@@ -75,12 +75,20 @@ public final class Boundary {
         }
         Layout layout = Layout.of("quantize", floatIn.shape(), scales, zps, axis);
         float[] in = floatIn.toFloatArray();
-        int[] out = new int[in.length];
-        for (int i = 0; i < in.length; i++) {
+        byte[] out = new byte[in.length];
+        int qmin = outType.qmin();
+        int qmax = outType.qmax();
+        // runs of one channel: [i, i + inner) share a scale and a zero point
+        int inner = (int) Math.max(1, layout.channels() == 1 ? in.length : Math.min(in.length, layout.inner()));
+        for (int i = 0; i < in.length; i += inner) {
             int c = layout.channel(i);
-            out[i] = quantizeLinear(in[i], scales[c], zps[c], outType.qmin(), outType.qmax());
+            float scale = scales[c];
+            int zp = zps[c];
+            for (int j = i; j < Math.min(in.length, i + inner); j++) {
+                out[j] = (byte) quantizeLinear(in[j], scale, zp, qmin, qmax);
+            }
         }
-        return HostTensor.ofInts(outType, floatIn.shape(), out);
+        return new HostTensor(outType, floatIn.shape().clone(), out);
     }
 
     /**
