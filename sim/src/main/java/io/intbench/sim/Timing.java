@@ -43,6 +43,15 @@ public final class Timing {
     /** Everything the timing model measured. */
     public record Result(long totalCycles, Slot[] slots, List<SimReport.LayerStats> layers, SimReport.Counters counters) { }
 
+    /** The queue ({@link Unit.Queue} ordinal) of each opcode, by {@link Opcode} ordinal. */
+    private static final int[] QUEUE_OF = new int[Opcode.values().length];
+
+    static {
+        for (Opcode o : Opcode.values()) {
+            QUEUE_OF[o.ordinal()] = o.unit().queue().ordinal();
+        }
+    }
+
     public static Result run(Program p, HardwareConfig cfg) {
         List<Instruction> code = p.code();
         int n = code.size();
@@ -51,10 +60,15 @@ public final class Timing {
         int[][] queued = new int[3][n];
         int[] head = new int[3];
         int[] tail = new int[3];
+        // per pc, read once: the dependency flags and whether it is a DMA
+        int[] deps = new int[n];
+        boolean[] dma = new boolean[n];
         for (int pc = 0; pc < n; pc++) {
             Instruction ins = code.get(pc);
-            int q = ins.op().unit().queue().ordinal();
+            int q = QUEUE_OF[ins.op().ordinal()];
             queued[q][tail[q]++] = pc;
+            deps[pc] = ins.deps();
+            dma[pc] = Costs.isDma(ins);
             if (ins.op() == Opcode.HALT) {
                 break;
             }
@@ -78,48 +92,50 @@ public final class Timing {
                 LongFifo popNext = q == 0 ? e2l : q == 1 ? s2e : null;
                 while (head[q] < tail[q]) {
                     int pc = queued[q][head[q]];
-                    Instruction ins = code.get(pc);
-                    if ((ins.has(Instruction.POP_PREV) && (popPrev == null || popPrev.isEmpty()))
-                            || (ins.has(Instruction.POP_NEXT) && (popNext == null || popNext.isEmpty()))) {
+                    int dep = deps[pc];
+                    boolean popsPrev = (dep & Instruction.POP_PREV) != 0;
+                    boolean popsNext = (dep & Instruction.POP_NEXT) != 0;
+                    if ((popsPrev && (popPrev == null || popPrev.isEmpty())) || (popsNext && (popNext == null || popNext.isEmpty()))) {
                         break;
                     }
                     long ready = queueFree[q];
-                    if (ins.has(Instruction.POP_PREV)) {
+                    if (popsPrev) {
                         ready = Math.max(ready, popPrev.poll());
                     }
-                    if (ins.has(Instruction.POP_NEXT)) {
+                    if (popsNext) {
                         ready = Math.max(ready, popNext.poll());
                     }
                     long start = ready;
                     long portFree = ready;
                     Intervals bank = slotOf[pc] < 0 ? null : banks[sharedBank ? 0 : slotOf[pc]];
-                    if (Costs.isDma(ins)) {
-                        portFree = port.firstFit(ready, latency[pc]);
+                    long lat = latency[pc];
+                    if (dma[pc]) {
+                        portFree = port.firstFit(ready, lat);
                         start = portFree;
                         // the earliest start where both the port and the slot's banks are free
                         while (bank != null) {
-                            long b = bank.firstFit(start, latency[pc]);
-                            long pt = port.firstFit(b, latency[pc]);
+                            long b = bank.firstFit(start, lat);
+                            long pt = port.firstFit(b, lat);
                             if (pt == b) {
                                 start = b;
                                 break;
                             }
                             start = pt;
                         }
-                        port.reserve(start, latency[pc]);
+                        port.reserveAt(start, lat);
                     } else if (bank != null) {
-                        start = bank.firstFit(ready, latency[pc]);
+                        start = bank.firstFit(ready, lat);
                     }
-                    if (bank != null && latency[pc] > 0) {
-                        bank.reserve(start, latency[pc]);
+                    if (bank != null && lat > 0) {
+                        bank.reserveAt(start, lat);
                     }
-                    long end = start + latency[pc];
+                    long end = start + lat;
                     slots[pc] = new Slot(start, end, ready - queueFree[q], portFree - ready, start - portFree);
                     queueFree[q] = end;
-                    if (ins.has(Instruction.PUSH_PREV)) {
+                    if ((dep & Instruction.PUSH_PREV) != 0) {
                         (q == 1 ? e2l : s2e).add(end);
                     }
-                    if (ins.has(Instruction.PUSH_NEXT)) {
+                    if ((dep & Instruction.PUSH_NEXT) != 0) {
                         (q == 0 ? l2e : e2s).add(end);
                     }
                     head[q]++;
@@ -305,8 +321,8 @@ public final class Timing {
         private int head;
         private int size;
 
-        long reserve(long earliest, long length) {
-            long t = firstFit(earliest, length);
+        /** Marks {@code [t, t + length)} busy; it must be free ({@link #firstFit} returned {@code t}). */
+        void reserveAt(long t, long length) {
             long e = t + length;
             int at = insertionPoint(t);
             boolean joinPrev = at > head && ends[at - 1] == t;
@@ -331,7 +347,6 @@ public final class Timing {
                 ends[at] = e;
                 size++;
             }
-            return t;
         }
 
         /** Drops the intervals that end at or before {@code time}. */
@@ -361,6 +376,9 @@ public final class Timing {
         /** The earliest start at or after {@code earliest} where {@code length} cycles are free. */
         long firstFit(long earliest, long length) {
             long t = earliest;
+            if (size == head || ends[size - 1] <= t) {
+                return t;                                    // the usual case: nothing busy from t on
+            }
             // the first interval ending after t (ends are sorted since the intervals are disjoint and sorted)
             int lo = head;
             int hi = size;
@@ -382,6 +400,9 @@ public final class Timing {
         }
 
         private int insertionPoint(long start) {
+            if (size == head || starts[size - 1] < start) {
+                return size;                                 // the usual case: after every interval
+            }
             int lo = head;
             int hi = size;
             while (lo < hi) {
