@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The code half of the no-float audit (issue 3, section 3): the compiled classes of the simulator's
- * execution path ({@link Executor}, {@link Kernels}), of the run-time requantization arithmetic
+ * execution path ({@link Executor}, {@link Kernels}, and the Vector API tiles of intbench-simd they call), of
+ * the run-time requantization arithmetic
  * ({@link Requant}) and of instruction and descriptor decoding ({@link Instruction}, {@link Descriptor}),
  * and every io.intbench method they reach, contain no floating-point JVM instruction. The fixtures in
  * {@code audit.fixture} show that the same routine does report float operations, directly, one call
@@ -47,7 +48,10 @@ class NoFloatCodeAuditTest {
                 "io.intbench.isa.Descriptor$ConvDesc.kH ()I",                              // Kernels.conv
                 "io.intbench.isa.Requant.ortRequantize (IIIIII)I",                          // Kernels.requant
                 "io.intbench.isa.Opcode.<clinit> ()V",                                      // the opcode table
-                "io.intbench.sim.Executor$1.<clinit> ()V")) {                               // the switch map
+                "io.intbench.sim.Executor$1.<clinit> ()V",                                  // the switch map
+                "io.intbench.simd.IntGemm.tile4 ([I[II[IIIIIIII[III)V",                     // the Vector API tiles
+                "io.intbench.simd.IntGemm.tile1 ([I[II[IIII[II)V",
+                "io.intbench.simd.IntGemm.requantRow ([III[BIIIJIII)Z")) {
             assertTrue(r.auditedMethods().contains(reached), "the audit did not reach " + reached);
         }
         // Executor, its switch map, Kernels, Requant, Instruction, Descriptor, its Kind and six records at least
