@@ -642,6 +642,10 @@ public final class Kernels {
                         if (phaseOf[ph * sw + pw] < 0) {
                             continue;
                         }
+                        // columns c whose input column c*sw + off lies inside [0, inW): [cLo, cHi)
+                        int off = pw - d.padLeft();
+                        int cLo = Math.min(qw, firstInside(off, sw));
+                        int cHi = Math.max(cLo, Math.min(qw, endInside(off, sw, inW)));
                         for (int r = 0; r < qh; r++) {
                             int ih = r * sh + ph - d.padTop();
                             if (ih < 0 || ih >= inH) {
@@ -649,14 +653,29 @@ public final class Kernels {
                                 i += qw;
                                 continue;
                             }
-                            // columns c whose input column c*sw + off lies inside [0, inW): [cLo, cHi)
-                            int off = pw - d.padLeft();
-                            int cLo = Math.min(qw, firstInside(off, sw));
-                            int cHi = Math.max(cLo, Math.min(qw, endInside(off, sw, inW)));
-                            java.util.Arrays.fill(x, i, i + cLo, 0);
-                            java.util.Arrays.fill(x, i + cHi, i + qw, 0);
+                            for (int c = 0; c < cLo; c++) {          // a padding column or two: no call
+                                x[i + c] = 0;
+                            }
+                            for (int c = cHi; c < qw; c++) {
+                                x[i + c] = 0;
+                            }
                             int a = chan + ih * inW + off;
-                            if (inSigned) {
+                            if (sw == 1 && vector) {
+                                io.intbench.simd.IntGemm.widen(src, a + cLo, x, i + cLo, cHi - cLo, xZp, !inSigned);
+                            } else if (sw == 1) {                    // unit stride: loops the JIT vectorises
+                                int from = i + cLo;
+                                int at = a + cLo;
+                                int len = cHi - cLo;
+                                if (inSigned) {
+                                    for (int c = 0; c < len; c++) {
+                                        x[from + c] = src[at + c] - xZp;
+                                    }
+                                } else {
+                                    for (int c = 0; c < len; c++) {
+                                        x[from + c] = (src[at + c] & 0xFF) - xZp;
+                                    }
+                                }
+                            } else if (inSigned) {
                                 for (int c = cLo; c < cHi; c++) {
                                     x[i + c] = src[a + c * sw] - xZp;
                                 }

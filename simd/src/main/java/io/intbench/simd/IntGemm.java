@@ -153,4 +153,30 @@ public final class IntGemm {
     public static int requantLanes() {
         return SL.length();
     }
+
+    /** Bytes per widening step: as many as {@link #S} has int lanes. */
+    private static final VectorSpecies<Byte> SB_WIDEN = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(S.vectorBitSize() / 4));
+
+    /**
+     * {@code x[i + c] = src[a + c] - zp} (bytes read signed, or unsigned when {@code unsigned}) for
+     * {@code c < n}: the zero-point-corrected int input a convolution multiplies.
+     */
+    public static void widen(byte[] src, int a, int[] x, int i, int n, int zp, boolean unsigned) {
+        int l = S.length();
+        int c = 0;
+        if (SB_WIDEN.length() == l) {
+            IntVector z = IntVector.broadcast(S, zp);
+            for (; c + l <= n; c += l) {
+                IntVector v = (IntVector) ByteVector.fromArray(SB_WIDEN, src, a + c).convertShape(VectorOperators.B2I, S, 0);
+                if (unsigned) {
+                    v = v.and(0xFF);
+                }
+                v.sub(z).intoArray(x, i + c);
+            }
+        }
+        for (; c < n; c++) {
+            x[i + c] = (unsigned ? src[a + c] & 0xFF : src[a + c]) - zp;
+        }
+    }
 }
