@@ -106,7 +106,7 @@ public final class Kernels {
      * direct computation of output channels {@code [lo, hi)}. A final class so every call is resolvable
      * by the no-float audit; the slices of one phase write disjoint outputs.
      */
-    static final class ConvWork {
+    static final class ConvWork extends Work {
         static final int IM2COL = 0;
         static final int GEMM = 1;
         static final int DIRECT = 2;
@@ -254,6 +254,7 @@ public final class Kernels {
             }
         }
 
+        @Override
         void slice(int lo, int hi) {
             switch (mode) {
                 case IM2COL -> im2col(lo, hi);
@@ -818,6 +819,7 @@ public final class Kernels {
         int[] rq = readInts(mem, d.requantAddr(), 2 * d.n());
         boolean inSigned = d.inSigned() == 1;
         int[] wv = WeightCache.widened(mem, w, d.n(), k, d.wZpAddr(), d.wSigned() == 1, 0);
+        boolean vector = Simd.enabled();
         int[] xr = new int[k];
         for (int m = 0; m < d.m(); m++) {
             for (int j = 0; j < k; j++) {
@@ -826,26 +828,86 @@ public final class Kernels {
             for (int n = 0; n < d.n(); n++) {
                 int acc = bias[n];
                 int wb = n * k;
-                for (int j = 0; j < k; j++) {
-                    acc += xr[j] * wv[wb + j];
+                if (vector) {
+                    acc += io.intbench.simd.IntGemm.dot(xr, 0, wv, wb, k);
+                } else {
+                    for (int j = 0; j < k; j++) {
+                        acc += xr[j] * wv[wb + j];
+                    }
                 }
                 mem[out + m * d.n() + n] = (byte) requant(d.requantMode(), acc, rq, n, d.outZp(), d.clampMin(), d.clampMax());
             }
         }
     }
 
-    /** ELTWISE: {@code out[i] = T[(a & 0xFF) << 8 | (b & 0xFF)]} with broadcasting strides. */
+    /**
+     * A kernel's work as independent slices of an index range, which {@link Parallel#forRange} runs on
+     * several threads; each slice writes only its own outputs. Sealed, so that the no-float audit can
+     * follow {@link #slice} to every implementation.
+     */
+    abstract static sealed class Work permits ConvWork, EltwiseWork {
+        /** Runs indices {@code [lo, hi)}. */
+        abstract void slice(int lo, int hi);
+    }
+
+    /**
+     * ELTWISE: {@code out[i] = T[(a & 0xFF) << 8 | (b & 0xFF)]} with broadcasting strides. The rows
+     * ({@code d0 * d1 * d2} of {@code d3} outputs) are split among {@link Parallel#threads()} threads.
+     */
     public static void eltwise(byte[] mem, EltwiseDesc d, int a, int b, int out) {
-        int t = d.tableAddr();
-        int o = out;
-        for (int i0 = 0; i0 < d.d0(); i0++) {
-            for (int i1 = 0; i1 < d.d1(); i1++) {
-                for (int i2 = 0; i2 < d.d2(); i2++) {
-                    int pa = a + i0 * d.aS0() + i1 * d.aS1() + i2 * d.aS2();
-                    int pb = b + i0 * d.bS0() + i1 * d.bS1() + i2 * d.bS2();
-                    for (int i3 = 0; i3 < d.d3(); i3++) {
-                        mem[o++] = mem[t + ((mem[pa + i3 * d.aS3()] & 0xFF) << 8 | (mem[pb + i3 * d.bS3()] & 0xFF))];
-                    }
+        int rows = d.d0() * d.d1() * d.d2();
+        EltwiseWork work = new EltwiseWork(mem, d, a, b, out);
+        long outEnd = out + (long) rows * d.d3();
+        if (overlaps(out, outEnd, a, d.aS0(), d.aS1(), d.aS2(), d.aS3(), d) || overlaps(out, outEnd, b, d.bS0(), d.bS1(), d.bS2(), d.bS3(), d)) {
+            work.slice(0, rows);          // the output overwrites an operand: keep the one order the program means
+        } else {
+            Parallel.forRange(rows, Math.max(1, 16384 / Math.max(1, d.d3())), work);
+        }
+    }
+
+    /** Whether {@code [outLo, outHi)} meets the bytes an ELTWISE operand at {@code base} with these strides reads. */
+    private static boolean overlaps(long outLo, long outHi, int base, int s0, int s1, int s2, int s3, EltwiseDesc d) {
+        long lo = base;
+        long hi = base;
+        int[] dims = {d.d0(), d.d1(), d.d2(), d.d3()};
+        int[] strides = {s0, s1, s2, s3};
+        for (int i = 0; i < 4; i++) {
+            long span = (long) (Math.max(1, dims[i]) - 1) * strides[i];
+            lo += Math.min(0, span);
+            hi += Math.max(0, span);
+        }
+        return outLo <= hi && lo < outHi;
+    }
+
+    /** {@link #eltwise}'s rows {@code [lo, hi)}, row {@code r = (i0 * d1 + i1) * d2 + i2} writing {@code out + r * d3}. */
+    static final class EltwiseWork extends Work {
+        private final byte[] mem;
+        private final EltwiseDesc d;
+        private final int a;
+        private final int b;
+        private final int out;
+
+        EltwiseWork(byte[] mem, EltwiseDesc d, int a, int b, int out) {
+            this.mem = mem;
+            this.d = d;
+            this.a = a;
+            this.b = b;
+            this.out = out;
+        }
+
+        @Override
+        void slice(int lo, int hi) {
+            int t = d.tableAddr();
+            int d3 = d.d3();
+            for (int r = lo; r < hi; r++) {
+                int i2 = r % d.d2();
+                int i1 = r / d.d2() % d.d1();
+                int i0 = r / d.d2() / d.d1();
+                int pa = a + i0 * d.aS0() + i1 * d.aS1() + i2 * d.aS2();
+                int pb = b + i0 * d.bS0() + i1 * d.bS1() + i2 * d.bS2();
+                int o = out + r * d3;
+                for (int i3 = 0; i3 < d3; i3++) {
+                    mem[o + i3] = mem[t + ((mem[pa + i3 * d.aS3()] & 0xFF) << 8 | (mem[pb + i3 * d.bS3()] & 0xFF))];
                 }
             }
         }

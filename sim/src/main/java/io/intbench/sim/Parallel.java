@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadFactory;
  * every slice writes only its own outputs with integer arithmetic, so the results are bit-identical at
  * every thread count (integer addition is exact and order-free modulo 2^32).
  *
- * <p>The work is a final class ({@link Kernels.ConvWork}), not a functional interface, so that the
+ * <p>The work is a sealed class ({@link Kernels.Work}), not a functional interface, so that the
  * no-float bytecode audit can resolve every call it makes.
  *
  * <p>The thread count is {@link #threads()}: {@link #setThreads} if called, else the system property
@@ -95,7 +95,7 @@ public final class Parallel {
      * Runs {@code body} over {@code [0, n)} split into {@code min(threads, n / minChunk)} contiguous
      * parts of (nearly) equal size; the calling thread runs the first part. Returns when all are done.
      */
-    static void forRange(int n, int minChunk, Kernels.ConvWork body) {
+    static void forRange(int n, int minChunk, Kernels.Work body) {
         int parts = Math.min(threads, Math.max(1, n / Math.max(1, minChunk)));
         if (parts <= 1) {
             body.slice(0, n);

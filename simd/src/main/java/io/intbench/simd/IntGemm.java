@@ -179,4 +179,19 @@ public final class IntGemm {
             x[i + c] = (unsigned ? src[a + c] & 0xFF : src[a + c]) - zp;
         }
     }
+
+    /** {@code sum_{t < k} a[ab + t] * b[bb + t]} (wrapping int arithmetic): one lane-wise sum, reduced once. */
+    public static int dot(int[] a, int ab, int[] b, int bb, int k) {
+        int l = S.length();
+        IntVector acc = IntVector.zero(S);
+        int t = 0;
+        for (; t + l <= k; t += l) {
+            acc = acc.add(IntVector.fromArray(S, a, ab + t).mul(IntVector.fromArray(S, b, bb + t)));
+        }
+        int sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < k; t++) {
+            sum += a[ab + t] * b[bb + t];
+        }
+        return sum;
+    }
 }
