@@ -64,7 +64,7 @@ public final class Kernels {
                     cw.g = g;
                     if (cw.vector) {
                         cw.mode = ConvWork.PLANES;
-                        Parallel.forRange(cw.icg, 1, cw);
+                        Parallel.forRange(cw.icg, minChunk(cw.phases * cw.qh * cw.qw), cw);
                         cw.mode = ConvWork.GEMM_V;
                     } else if (cw.byPosition) {
                         cw.mode = ConvWork.IM2COL_T;
@@ -75,13 +75,25 @@ public final class Kernels {
                         Parallel.forRange(cw.outHW, 64, cw);
                         cw.mode = ConvWork.GEMM;
                     }
-                    Parallel.forRange((ocg + 3) / 4, 1, cw);
+                    Parallel.forRange((ocg + 3) / 4, minChunk(4L * cw.k * (cw.vector ? cw.runPad : cw.outHW)), cw);
                 }
             } else {
                 cw.mode = ConvWork.DIRECT;
-                Parallel.forRange(d.outC(), 4, cw);
+                Parallel.forRange(d.outC(), Math.max(4, minChunk((long) cw.k * cw.runPad)), cw);
             }
         }
+    }
+
+    /**
+     * Work (elements or multiply-accumulates) below which a slice is not worth handing to another thread:
+     * waking a worker and waiting for it costs tens of microseconds. Tests set it to 1 so that small
+     * kernels are split too.
+     */
+    static volatile long minSliceWork = 1L << 17;
+
+    /** The fewest items per slice so that a slice of items of {@code perItem} work reaches {@link #minSliceWork}. */
+    static int minChunk(long perItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, minSliceWork / Math.max(1, perItem)));
     }
 
     /** Output channels per group from which a convolution is computed as a matrix product. */
@@ -861,7 +873,7 @@ public final class Kernels {
         if (overlaps(out, outEnd, a, d.aS0(), d.aS1(), d.aS2(), d.aS3(), d) || overlaps(out, outEnd, b, d.bS0(), d.bS1(), d.bS2(), d.bS3(), d)) {
             work.slice(0, rows);          // the output overwrites an operand: keep the one order the program means
         } else {
-            Parallel.forRange(rows, Math.max(1, 16384 / Math.max(1, d.d3())), work);
+            Parallel.forRange(rows, minChunk(d.d3()), work);
         }
     }
 

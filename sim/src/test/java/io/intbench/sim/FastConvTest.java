@@ -93,6 +93,8 @@ class FastConvTest {
         byte[] want = mem.clone();
         referenceConv(want, d, inA, wA, outA);
         int before = Parallel.threads();
+        long minWork = Kernels.minSliceWork;
+        Kernels.minSliceWork = 1;                   // split even these small kernels
         boolean vectorBefore = Simd.enabled();
         try {
             for (boolean vector : Simd.available() ? new boolean[] {false, true} : new boolean[] {false}) {
@@ -106,6 +108,7 @@ class FastConvTest {
             }
         } finally {
             Parallel.setThreads(before);
+            Kernels.minSliceWork = minWork;
             Simd.setEnabled(vectorBefore);
         }
     }

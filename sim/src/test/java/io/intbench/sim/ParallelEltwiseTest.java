@@ -38,6 +38,8 @@ class ParallelEltwiseTest {
         byte[] want = mem.clone();
         reference(want, d, a, b, out);
         int before = Parallel.threads();
+        long minWork = Kernels.minSliceWork;
+        Kernels.minSliceWork = 1;                   // split even these small kernels
         try {
             for (int threads = 1; threads <= 3; threads++) {
                 Parallel.setThreads(threads);
@@ -47,6 +49,7 @@ class ParallelEltwiseTest {
             }
         } finally {
             Parallel.setThreads(before);
+            Kernels.minSliceWork = minWork;
         }
     }
 
