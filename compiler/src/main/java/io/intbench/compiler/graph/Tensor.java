@@ -207,6 +207,11 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         }
     }
 
+    /**
+     * Decodes little-endian raw_data. Weights are millions of elements and this runs in a cold JVM (the first
+     * compile of a process), mostly interpreted or in C1: so the bytes are taken in bulk from the ByteString
+     * and each element type has its own plain loop, with no switch or buffer call per element.
+     */
     private static Tensor fromRaw(int type, long[] dims, int n, ByteString raw, String context) {
         int bits = DataTypes.bits(type);
         long want = ((long) n * bits + 7) / 8;
@@ -217,26 +222,76 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         if (DataTypes.isFloat(type)) {
             float[] f = new float[n];
-            for (int i = 0; i < n; i++) {
-                f[i] = switch (type) {
-                    case DataTypes.FLOAT -> b.getFloat();
-                    case DataTypes.DOUBLE -> (float) b.getDouble();
-                    case DataTypes.FLOAT16 -> DataTypes.halfToFloat(b.getShort() & 0xffff);
-                    default -> DataTypes.bfloat16ToFloat(b.getShort() & 0xffff);
-                };
+            switch (type) {
+                case DataTypes.FLOAT -> b.asFloatBuffer().get(f);
+                case DataTypes.DOUBLE -> {
+                    double[] d = new double[n];
+                    b.asDoubleBuffer().get(d);
+                    for (int i = 0; i < n; i++) {
+                        f[i] = (float) d[i];
+                    }
+                }
+                default -> {
+                    short[] h = new short[n];
+                    b.asShortBuffer().get(h);
+                    if (type == DataTypes.FLOAT16) {
+                        for (int i = 0; i < n; i++) {
+                            f[i] = DataTypes.halfToFloat(h[i] & 0xffff);
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            f[i] = DataTypes.bfloat16ToFloat(h[i] & 0xffff);
+                        }
+                    }
+                }
             }
             return new Tensor(type, dims, f, null);
         }
         long[] v = new long[n];
-        for (int i = 0; i < n; i++) {
-            long x = switch (bits) {
-                case 4 -> b.get(i / 2) >> (4 * (i % 2));
-                case 8 -> b.get();
-                case 16 -> b.getShort();
-                case 32 -> b.getInt();
-                default -> b.getLong();
-            };
-            v[i] = DataTypes.wrap(type, x);
+        switch (bits) {
+            case 4 -> {
+                byte[] p = new byte[(int) want];
+                b.get(p);
+                boolean signed = type == DataTypes.INT4;
+                for (int i = 0; i < n; i++) {
+                    int nibble = (p[i >> 1] >> (4 * (i & 1))) & 0xF;   // the first element in the low nibble
+                    v[i] = signed ? (nibble ^ 8) - 8 : nibble;
+                }
+            }
+            case 8 -> {
+                byte[] p = new byte[n];
+                b.get(p);
+                if (type == DataTypes.INT8) {
+                    for (int i = 0; i < n; i++) {
+                        v[i] = p[i];
+                    }
+                } else if (type == DataTypes.UINT8) {
+                    for (int i = 0; i < n; i++) {
+                        v[i] = p[i] & 0xFF;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        v[i] = DataTypes.wrap(type, p[i]);
+                    }
+                }
+            }
+            case 16 -> {
+                short[] p = new short[n];
+                b.asShortBuffer().get(p);
+                int mask = type == DataTypes.UINT16 ? 0xFFFF : -1;          // uint16 zero-extends, int16 keeps its sign
+                for (int i = 0; i < n; i++) {
+                    v[i] = p[i] & mask;
+                }
+            }
+            case 32 -> {
+                int[] p = new int[n];
+                b.asIntBuffer().get(p);
+                long mask = type == DataTypes.UINT32 ? 0xFFFF_FFFFL : -1L;
+                for (int i = 0; i < n; i++) {
+                    v[i] = p[i] & mask;
+                }
+            }
+            default -> b.asLongBuffer().get(v);
         }
         return new Tensor(type, dims, null, v);
     }
