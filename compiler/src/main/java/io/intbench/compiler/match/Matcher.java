@@ -1237,10 +1237,15 @@ public final class Matcher {
         if (w.axis >= 0 && w.axis != nAxis) {
             throw new Unsupported("per-axis weight quantization along axis " + w.axis + " (needs the output axis " + nAxis + ")");
         }
-        int[] codes = new int[nOut * k];
-        for (int j = 0; j < nOut; j++) {
-            for (int i = 0; i < k; i++) {
-                codes[j * k + i] = transB ? w.codes[j * k + i] : w.codes[i * nOut + j];
+        int[] codes;
+        if (transB) {
+            codes = Arrays.copyOf(w.codes, nOut * k);         // already [N][K]
+        } else {
+            codes = new int[nOut * k];
+            for (int i = 0; i < k; i++) {                      // [K][N] read in order, written transposed
+                for (int j = 0; j < nOut; j++) {
+                    codes[j * k + i] = w.codes[i * nOut + j];
+                }
             }
         }
         float[] ws = perChannel(w.scales, nOut, "weight scale");
@@ -1557,9 +1562,12 @@ public final class Matcher {
         if (qp.scales.length > 1 && perChannelAxis >= 0) {
             axis = perChannelAxis;  // QOperator ops quantize per output channel implicitly
         }
-        int[] codes = new int[(int) w.size()];
+        // a plain loop over the array (no accessor call per element): weights are millions of codes, converted
+        // by the first compile of a process while the JIT is still cold
+        long[] v = w.ints();
+        int[] codes = new int[v.length];
         for (int i = 0; i < codes.length; i++) {
-            codes[i] = (int) w.intAt(i);
+            codes[i] = (int) v[i];
         }
         return new Weights(codes, w.dims().clone(), type, qp.scales, qp.zps, axis);
     }

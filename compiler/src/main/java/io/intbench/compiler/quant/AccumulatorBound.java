@@ -120,13 +120,15 @@ public final class AccumulatorBound {
         }
         long maxX = maxInputMagnitude(in);
         long[] out = new long[channels];
-        int at = 0;
-        for (int c = 0; c < channels; c++) {
+        int per = (int) perChannel;     // channels x perChannel == weights.length, so it fits an int
+        for (int c = 0, at = 0; c < channels; c++, at += per) {
             // |w - zw| < 2^32 and fewer than 2^31 weights: the sum of magnitudes fits a long exactly.
+            // An int-counted loop over a run of the array: JIT compilers (even C1, which runs the first compile
+            // of a process) compile it much better than a long-counted one with a running index.
             long sumW = 0;
             long zw = wZp[c];
-            for (long i = 0; i < perChannel; i++) {
-                sumW += Math.abs(weights[at++] - zw);
+            for (int i = at, end = at + per; i < end; i++) {
+                sumW += Math.abs(weights[i] - zw);
             }
             out[c] = saturatingAdd(Math.abs((long) bias[c]), saturatingMultiply(sumW, maxX));
         }
