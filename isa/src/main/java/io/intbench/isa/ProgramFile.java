@@ -37,10 +37,15 @@ public final class ProgramFile {
 
     private ProgramFile() { }
 
+    /**
+     * The program's bytes. The fields before and after the image are written to two small streams and then
+     * put around the image in one array of the exact size, so that the image (most of a program: a model's
+     * weights) is copied once and never through a growing buffer.
+     */
     public static byte[] toBytes(Program p) {
         try {
-            ByteArrayOutputStream bos = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bos);
+            ByteArrayOutputStream headBytes = new ByteArrayOutputStream(256);
+            DataOutputStream out = new DataOutputStream(headBytes);
             out.write(MAGIC);
             out.writeShort(VERSION);
             str(out, p.configName());
@@ -49,7 +54,9 @@ public final class ProgramFile {
             str(out, p.modelName());
             out.writeInt(p.dramSize());
             out.writeInt(p.image().length);
-            out.write(p.image());
+            out.flush();
+            ByteArrayOutputStream tailBytes = new ByteArrayOutputStream(64 + 20 * p.code().size() + 64 * p.descriptors().size());
+            out = new DataOutputStream(tailBytes);
             out.writeInt(p.descriptors().size());
             for (Descriptor d : p.descriptors()) {
                 int[] f = d.fields();
@@ -101,10 +108,18 @@ public final class ProgramFile {
                 }
             }
             out.flush();
+            byte[] head = headBytes.toByteArray();
+            byte[] image = p.image();
+            byte[] tail = tailBytes.toByteArray();
+            byte[] all = new byte[head.length + image.length + tail.length + 4];
+            System.arraycopy(head, 0, all, 0, head.length);
+            System.arraycopy(image, 0, all, head.length, image.length);
+            System.arraycopy(tail, 0, all, head.length + image.length, tail.length);
+            int n = all.length - 4;
             CRC32 crc = new CRC32();
-            crc.update(bos.toByteArray());
-            out.writeInt((int) crc.getValue());
-            return bos.toByteArray();
+            crc.update(all, 0, n);
+            ByteBuffer.wrap(all, n, 4).putInt((int) crc.getValue());   // big-endian, as DataOutputStream.writeInt
+            return all;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

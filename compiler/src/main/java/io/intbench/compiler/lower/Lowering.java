@@ -38,7 +38,7 @@ public final class Lowering {
     private final QModel model;
     private final HardwareConfig cfg;
     private final RequantMode mode;
-    private final Image image = new Image();
+    private final Image image;
     private final List<Descriptor> descs = new ArrayList<>();
     private final List<Instruction> code = new ArrayList<>();
     private final List<Integer> pcLayer = new ArrayList<>();
@@ -46,11 +46,26 @@ public final class Lowering {
     /** storage name of every tensor name (aliases share storage). */
     private final Map<String, String> storage = new HashMap<>();
     private final Map<String, Integer> addr = new LinkedHashMap<>();
+    private final Tiler.Memo tilings = new Tiler.Memo();
 
     private Lowering(QModel model, HardwareConfig cfg, RequantMode mode) {
         this.model = model;
         this.cfg = cfg;
         this.mode = mode;
+        this.image = new Image(imageCapacity(model));
+    }
+
+    /**
+     * An estimate of the constants image's size (the weights plus room for every op's other constants and
+     * tables), so that the image of a large model is allocated once instead of grown by copies.
+     */
+    private static int imageCapacity(QModel model) {
+        long bytes = 1 << 16;
+        for (QOp op : model.ops()) {
+            bytes += 4 * ALIGN + (op instanceof QOp.Conv c ? c.weights().length + 16L * c.wShape()[0]
+                    : op instanceof QOp.MatMul m ? m.weights().length + 16L * m.n() : 0);
+        }
+        return (int) Math.min(bytes, Integer.MAX_VALUE - 64);
     }
 
     public static Program lower(QModel model, HardwareConfig cfg, RequantMode mode) {
@@ -111,7 +126,7 @@ public final class Lowering {
         code.add(Instruction.of(Opcode.HALT, 0, 0, 0, 0));
         pcLayer.add(-1);
         return new Program(cfg.name(), cfg.hash(), mode.code(), model.name(), code, descs, dramSize,
-                Arrays.copyOf(image.bytes(), constantsEnd), tensors(), layers,
+                image.toArray(constantsEnd), tensors(), layers,
                 pcLayer.stream().mapToInt(Integer::intValue).toArray());
     }
 
@@ -585,7 +600,8 @@ public final class Lowering {
             return;
         }
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
-            Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
+            Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg, false,
+                    tilings);
             if (plan.tiles().size() > 1) {
                 layers.add(new Program.Layer(op.name(), kind(op) + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
                 long wTotal = d instanceof Descriptor.ConvDesc c
@@ -772,7 +788,7 @@ public final class Lowering {
             int a = Math.toIntExact(addrOf(m.in()) + m.sliceA()[s] * aSlice);
             int bAddr = Math.toIntExact(bBase + m.sliceB()[s] * bSlice);
             int c = Math.toIntExact(addrOf(m.out()) + s * cSlice);
-            Tiler.Plan plan = Tiler.plan(m.name(), d, a, bAddr, c, cfg, bAct);
+            Tiler.Plan plan = Tiler.plan(m.name(), d, a, bAddr, c, cfg, bAct, tilings);
             first = first == null ? plan : first;
             tiles.addAll(plan.tiles());
             computes.add(new int[] {a, bAddr, c});
@@ -824,12 +840,19 @@ public final class Lowering {
 
     /** The growing constants image, little-endian. */
     private static final class Image {
-        private byte[] buf = new byte[1 << 16];
+        private byte[] buf;
         private int size;
+
+        Image(int capacity) {
+            buf = new byte[capacity];
+        }
 
         int size() { return size; }
 
-        byte[] bytes() { return buf; }
+        /** The first {@code length} bytes: the buffer itself when it has exactly that many (no copy). */
+        byte[] toArray(int length) {
+            return buf.length == length ? buf : Arrays.copyOf(buf, length);
+        }
 
         void align() {
             int aligned = (int) Lowering.align(size);
@@ -857,9 +880,11 @@ public final class Lowering {
         int putCodes(int[] codes) {
             ensure(codes.length);
             int at = size;
-            for (int c : codes) {
-                buf[size++] = (byte) c;
+            byte[] b = buf;                 // locals, not fields, in the loop over millions of weights
+            for (int i = 0; i < codes.length; i++) {
+                b[at + i] = (byte) codes[i];
             }
+            size = at + codes.length;
             return at;
         }
 
@@ -867,12 +892,15 @@ public final class Lowering {
             size = (size + 3) & ~3;
             ensure(4 * v.length + 4);
             int at = size;
+            byte[] b = buf;
+            int p = at;
             for (int x : v) {
-                buf[size++] = (byte) x;
-                buf[size++] = (byte) (x >> 8);
-                buf[size++] = (byte) (x >> 16);
-                buf[size++] = (byte) (x >> 24);
+                b[p++] = (byte) x;
+                b[p++] = (byte) (x >> 8);
+                b[p++] = (byte) (x >> 16);
+                b[p++] = (byte) (x >> 24);
             }
+            size = p;
             return at;
         }
     }

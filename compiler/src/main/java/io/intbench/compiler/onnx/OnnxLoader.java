@@ -34,7 +34,7 @@ public final class OnnxLoader {
             throw new IntbenchException.InvalidInput("cannot read model file " + file + ": " + describe(e), e);
         }
         Path dir = file.toAbsolutePath().getParent();
-        return parse(bytes, file.toString(), dir);
+        return parse(bytes, file.toString(), dir, true);
     }
 
     /** Parses an in-memory model; one with external data fails (it has no folder to read it from). */
@@ -48,7 +48,17 @@ public final class OnnxLoader {
      * @param baseDir folder external data locations are relative to, or null when there is none
      */
     public static OnnxProto.ModelProto parse(byte[] bytes, String sourceName, Path baseDir) {
+        return parse(bytes, sourceName, baseDir, false);
+    }
+
+    /**
+     * As {@link #parse(byte[], String, Path)}; with {@code alias} the model's bytes fields (raw_data: the
+     * weights) are views of {@code bytes} instead of copies, which saves copying most of the file; only for an
+     * array nobody changes afterwards (one read from a file here).
+     */
+    private static OnnxProto.ModelProto parse(byte[] bytes, String sourceName, Path baseDir, boolean alias) {
         CodedInputStream in = CodedInputStream.newInstance(bytes);
+        in.enableAliasing(alias);
         in.setSizeLimit(Integer.MAX_VALUE);
         in.setRecursionLimit(1000); // subgraphs nest; protobuf's default of 100 is for untrusted RPC messages
         OnnxProto.ModelProto model;
