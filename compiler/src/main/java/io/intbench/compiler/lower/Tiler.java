@@ -5,6 +5,7 @@ import io.intbench.isa.CostModel;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.IntbenchException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,16 +82,43 @@ final class Tiler {
     /** A tiling choice: tile sizes, loop order and the DRAM bytes it moves. */
     private record Choice(int tn, int tr, int tw, boolean weightsOuter, long dramBytes) { }
 
-    /** A layer's geometry without its addresses, with the config: what a tiling choice depends on. */
-    private record Shape(Geo g, HardwareConfig cfg) { }
+    /**
+     * A layer's geometry without its addresses: what a tiling choice depends on besides the config. A class of
+     * its own rather than a record, whose equals and hashCode are bootstrapped on their first call at a cost of
+     * tens of milliseconds in a fresh JVM.
+     */
+    private static final class Shape {
+        private final long[] key;
+
+        Shape(Geo g) {
+            key = new long[] {g.matmul() ? 1 : 0, g.batch(), g.inC(), g.inH(), g.inW(), g.outC(), g.outH(), g.outW(), g.groups(),
+                g.wPerChannel(), g.strideH(), g.strideW(), g.spanH(), g.spanW(), g.padTop(), g.padLeft()};
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && Arrays.equals(s.key, key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(key);
+        }
+    }
 
     /**
-     * The tilings chosen so far in one lowering, by {@link Shape}: a model's repeated layers (ResNet's identical
-     * convolutions within a stage, a batched MATMUL's slices) are searched once. The search runs in the first
-     * compile of a process, mostly before the JIT has compiled it, so each search saved is worth milliseconds.
+     * The tilings chosen so far in one lowering, for its config, by {@link Shape}: a model's repeated layers
+     * (ResNet's identical convolutions within a stage, a batched MATMUL's slices) are searched once. The search
+     * runs in the first compile of a process, mostly before the JIT has compiled it, so each search saved is
+     * worth milliseconds.
      */
     static final class Memo {
         private final Map<Shape, Choice> choices = new HashMap<>();
+        private final HardwareConfig cfg;
+
+        Memo(HardwareConfig cfg) {
+            this.cfg = cfg;
+        }
     }
 
     /**
@@ -108,9 +136,10 @@ final class Tiler {
             Descriptor.MatMulDesc m = (Descriptor.MatMulDesc) d;
             g = new Geo(true, 1, m.k(), m.m(), 1, m.n(), m.m(), 1, 1, m.k(), 1, 1, 1, 1, 0, 0, inAddr, wAddr, outAddr, wActivation);
         }
-        Shape shape = new Shape(new Geo(g.matmul(), g.batch(), g.inC(), g.inH(), g.inW(), g.outC(), g.outH(), g.outW(),
-                g.groups(), g.wPerChannel(), g.strideH(), g.strideW(), g.spanH(), g.spanW(), g.padTop(), g.padLeft(),
-                0, 0, 0, false), cfg);
+        if (memo.cfg != cfg) {
+            throw new IllegalArgumentException("tilings chosen for config " + memo.cfg.name() + " asked for " + cfg.name());
+        }
+        Shape shape = new Shape(g);
         Choice ch = memo.choices.get(shape);
         if (ch == null) {
             ch = choose(layer, g, cfg);
