@@ -3,6 +3,7 @@ package io.intbench.compiler.onnx;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.intbench.isa.IntbenchException;
 import io.intbench.onnx.OnnxProto;
 import java.io.IOException;
@@ -86,7 +87,8 @@ public final class OnnxLoader {
      * array nobody changes afterwards (one read from a file here).
      */
     private static OnnxProto.ModelProto parse(byte[] bytes, String sourceName, Path baseDir, boolean alias) {
-        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        // protobuf aliases bytes fields only when reading input it is told is immutable
+        CodedInputStream in = alias ? UnsafeByteOperations.unsafeWrap(bytes).newCodedInput() : CodedInputStream.newInstance(bytes);
         in.enableAliasing(alias);
         in.setSizeLimit(Integer.MAX_VALUE);
         in.setRecursionLimit(1000); // subgraphs nest; protobuf's default of 100 is for untrusted RPC messages
