@@ -236,10 +236,7 @@ final class Tiler {
         return new Choice(best[0], best[1], best[2], best[3] == 1, bestBytes);
     }
 
-    /**
-     * Array cycles of one tile of {@code channels} output channels by {@code m} output pixels (all images), with
-     * the config's array parameters read once per layer: the tiler asks for tens of thousands of candidates.
-     */
+    /** Array cycles of one tile of the layer: {@code channels} output channels by {@code m} output pixels (all images). */
     private record ArrayCost(Geo g, HardwareConfig cfg) {
         long of(long m, int channels) {
             return g.grouped() ? CostModel.groupedCycles(m, g.wPerChannel(), g.unit(), channels / g.unit(), cfg)

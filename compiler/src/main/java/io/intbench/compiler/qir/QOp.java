@@ -47,7 +47,8 @@ public sealed interface QOp {
 
     /**
      * Matrix multiply: {@code in} is [..., K] (leading dims flattened to M), {@code weights} in [N][K]
-     * order, one byte per code as for {@link Conv}. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm} selects ORT's QGemm scale order.
+     * order, one byte per code as for {@link Conv}. {@code alpha} is Gemm's alpha (1 for MatMul);
+     * {@code gemm} selects ORT's QGemm scale order.
      *
      * <p>Batched (numpy matmul semantics): the output is {@code sliceA.length} slices of [M][N]; slice
      * {@code s} multiplies A's slice {@code sliceA[s]} ([M][K], A viewed as [batchA][M][K]) by B's slice

@@ -123,6 +123,10 @@ class TensorTest {
                 byte[] raw = new byte[(n * bits + 7) / 8];
                 r.nextBytes(raw);
                 Tensor t = decode(proto(type, n).setRawData(ByteString.copyFrom(raw)));
+                if (type == DataTypes.INT8 || type == DataTypes.UINT8) {
+                    assertArrayEquals(raw, t.int8Bytes(), DataTypes.name(type));    // held as its bytes
+                    assertEquals(t, Tensor.ofInts(type, new long[] {n}, t.toLongs()));
+                }
                 ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
                 for (int i = 0; i < n; i++) {
                     String at = DataTypes.name(type) + " element " + i + " of " + n;
@@ -143,6 +147,7 @@ class TensorTest {
                             default -> b.getLong();
                         };
                         assertEquals(DataTypes.wrap(type, x), t.ints()[i], at);
+                        assertEquals(DataTypes.wrap(type, x), t.intAt(i), at);
                     }
                 }
             }
