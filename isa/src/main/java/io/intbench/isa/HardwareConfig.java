@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +27,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -56,17 +54,22 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
     /** Report and file names are derived from the name, so it must be a safe file-name stem. */
     private static final Pattern NAME_RULE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            // "16" (a string) for an integer key is almost always a hand-editing slip; say so instead of guessing.
-            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /** Jackson's mapper, made on first use: most runs never need it ({@link PlainJson} reads plain configs). */
+    private static final class Json {
+        private Json() { }
+
+        static final JsonMapper MAPPER = JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                // "16" (a string) for an integer key is almost always a hand-editing slip; say so instead of guessing.
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
 
     /** How operands move through the array (SCALE-Sim's names). */
     public enum Dataflow {
@@ -188,8 +191,12 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
      * starts every error message.
      */
     public static HardwareConfig parse(String json, String source) {
+        HardwareConfig plain = fromPlain(PlainJson.parse(json));
+        if (plain != null) {
+            return plain;
+        }
         try {
-            return MAPPER.readValue(json, HardwareConfig.class);
+            return Json.MAPPER.readValue(json, HardwareConfig.class);
         } catch (JsonProcessingException e) {
             IntbenchException.InvalidConfig ic = translate(e, source);
             if (e instanceof UnrecognizedPropertyException u) {
@@ -202,6 +209,48 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
             }
             throw ic;
         }
+    }
+
+    /**
+     * The config a plain JSON object ({@link PlainJson}) describes when it has exactly the schema's keys with
+     * values of their types and every value passes its check; otherwise null, and Jackson reads the text
+     * (and names the line and column of what is wrong). Jackson reads such an object to the same config.
+     */
+    private static HardwareConfig fromPlain(Map<String, Object> m) {
+        if (!keys(m, "name", "clockMHz", "array", "scratchpad", "accumulator", "vector", "dram")) {
+            return null;
+        }
+        Map<String, Object> a = object(m, "array");
+        Map<String, Object> sp = object(m, "scratchpad");
+        Map<String, Object> ac = object(m, "accumulator");
+        Map<String, Object> v = object(m, "vector");
+        Map<String, Object> d = object(m, "dram");
+        if (!(m.get("name") instanceof String name) || !(m.get("clockMHz") instanceof Integer clock)
+                || !keys(a, "rows", "cols", "dataflow") || !keys(sp, "kib", "banks") || !keys(ac, "kib")
+                || !keys(v, "lanes") || !keys(d, "bytesPerCycle", "latencyCycles")
+                || !(a.get("rows") instanceof Integer rows) || !(a.get("cols") instanceof Integer cols)
+                || !(a.get("dataflow") instanceof String flow) || !(flow.equals("WS") || flow.equals("OS"))
+                || !(sp.get("kib") instanceof Integer spKib) || !(sp.get("banks") instanceof Integer banks)
+                || !(ac.get("kib") instanceof Integer accKib) || !(v.get("lanes") instanceof Integer lanes)
+                || !(d.get("bytesPerCycle") instanceof Integer bpc) || !(d.get("latencyCycles") instanceof Integer lat)) {
+            return null;
+        }
+        try {
+            return new HardwareConfig(name, clock, new Array(rows, cols, Dataflow.valueOf(flow)), new Scratchpad(spKib, banks),
+                    new Accumulator(accKib), new Vector(lanes), new Dram(bpc, lat));
+        } catch (IntbenchException.InvalidConfig e) {
+            return null;
+        }
+    }
+
+    /** True when {@code m} has exactly these keys. */
+    private static boolean keys(Map<String, Object> m, String... keys) {
+        return m != null && m.size() == keys.length && m.keySet().containsAll(List.of(keys));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> object(Map<String, Object> m, String key) {
+        return m.get(key) instanceof Map<?, ?> o ? (Map<String, Object>) o : null;
     }
 
     /** The default preset, {@code edge-16x16-ws}. */
@@ -243,7 +292,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
         if (keyEqualsValue.isEmpty()) {
             return this;
         }
-        ObjectNode tree = MAPPER.valueToTree(this);
+        ObjectNode tree = Json.MAPPER.valueToTree(this);
         List<String> valid = leafKeys(tree, "");
         for (String kv : keyEqualsValue) {
             int eq = kv.indexOf('=');
@@ -275,7 +324,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
         }
         String source = "overrides " + keyEqualsValue + " of " + name;
         try {
-            return MAPPER.treeToValue(tree, HardwareConfig.class);
+            return Json.MAPPER.treeToValue(tree, HardwareConfig.class);
         } catch (JsonProcessingException e) {
             throw translate(e, source);
         } catch (IllegalArgumentException e) {
@@ -285,7 +334,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     /** The dotted keys a config has, in schema order ({@code name}, {@code clockMHz}, {@code array.rows}, ...). */
     public static List<String> keys() {
-        return leafKeys(MAPPER.valueToTree(defaultConfig()), "");
+        return leafKeys(Json.MAPPER.valueToTree(defaultConfig()), "");
     }
 
     private static List<String> leafKeys(JsonNode node, String prefix) {
@@ -303,24 +352,29 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     // ---------------------------------------------------------------- identity
 
-    /** The config as JSON with keys sorted at every level and no whitespace: the input of {@link #hash()}. */
+    /**
+     * The config as JSON with keys sorted at every level and no whitespace: the input of {@link #hash()}.
+     * Written out by hand rather than through Jackson's serializers, whose first use costs tens of milliseconds
+     * in every compile (the hash goes into the program); {@code HardwareConfigTest} checks that it is the
+     * text Jackson writes for the config's tree with sorted keys. No value needs escaping: the name matches
+     * {@link #NAME_RULE}, the others are numbers and enum names.
+     */
     public String canonicalJson() {
-        try {
-            return MAPPER.writeValueAsString(sorted(MAPPER.valueToTree(this)));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a validated config always serialises", e);
-        }
-    }
-
-    private static JsonNode sorted(JsonNode node) {
-        if (!node.isObject()) {
-            return node;
-        }
-        TreeMap<String, JsonNode> fields = new TreeMap<>();
-        node.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
-        fields.forEach(out::set);
-        return out;
+        // a StringBuilder, not a string concatenation: a concatenation of this many values is bootstrapped on its
+        // first use, which costs milliseconds in every fresh JVM
+        return new StringBuilder(256)
+                .append("{\"accumulator\":{\"kib\":").append(accumulator.kib())
+                .append("},\"array\":{\"cols\":").append(array.cols())
+                .append(",\"dataflow\":\"").append(array.dataflow().name())
+                .append("\",\"rows\":").append(array.rows())
+                .append("},\"clockMHz\":").append(clockMHz)
+                .append(",\"dram\":{\"bytesPerCycle\":").append(dram.bytesPerCycle())
+                .append(",\"latencyCycles\":").append(dram.latencyCycles())
+                .append("},\"name\":\"").append(name)
+                .append("\",\"scratchpad\":{\"banks\":").append(scratchpad.banks())
+                .append(",\"kib\":").append(scratchpad.kib())
+                .append("},\"vector\":{\"lanes\":").append(vector.lanes())
+                .append("}}").toString();
     }
 
     /**
@@ -409,7 +463,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     /** Where the field of the given dotted path starts in the JSON text, or null. */
     private static JsonLocation locateKey(String json, String dottedKey) {
-        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
             java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
             String pending = null;
             for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {

@@ -3,6 +3,7 @@ package io.intbench.isa;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +38,31 @@ public final class ProgramFile {
 
     private ProgramFile() { }
 
+    /** The program's bytes. */
     public static byte[] toBytes(Program p) {
+        byte[][] pieces = pieces(p);
+        int n = 0;
+        for (byte[] b : pieces) {
+            n += b.length;
+        }
+        byte[] all = new byte[n];
+        int at = 0;
+        for (byte[] b : pieces) {
+            System.arraycopy(b, 0, all, at, b.length);
+            at += b.length;
+        }
+        return all;
+    }
+
+    /**
+     * The program's bytes in four pieces: the fields before the image, the image itself (not copied: most of
+     * a program, a model's weights), the fields after it, the checksum. So the file is written without an
+     * array of its size, whose pages cost milliseconds per MB to touch in a fresh JVM.
+     */
+    private static byte[][] pieces(Program p) {
         try {
-            ByteArrayOutputStream bos = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bos);
+            ByteArrayOutputStream headBytes = new ByteArrayOutputStream(256);
+            DataOutputStream out = new DataOutputStream(headBytes);
             out.write(MAGIC);
             out.writeShort(VERSION);
             str(out, p.configName());
@@ -49,7 +71,9 @@ public final class ProgramFile {
             str(out, p.modelName());
             out.writeInt(p.dramSize());
             out.writeInt(p.image().length);
-            out.write(p.image());
+            out.flush();
+            ByteArrayOutputStream tailBytes = new ByteArrayOutputStream(64 + 20 * p.code().size() + 64 * p.descriptors().size());
+            out = new DataOutputStream(tailBytes);
             out.writeInt(p.descriptors().size());
             for (Descriptor d : p.descriptors()) {
                 int[] f = d.fields();
@@ -101,10 +125,14 @@ public final class ProgramFile {
                 }
             }
             out.flush();
+            byte[] head = headBytes.toByteArray();
+            byte[] tail = tailBytes.toByteArray();
             CRC32 crc = new CRC32();
-            crc.update(bos.toByteArray());
-            out.writeInt((int) crc.getValue());
-            return bos.toByteArray();
+            crc.update(head);
+            crc.update(p.image());
+            crc.update(tail);
+            byte[] sum = ByteBuffer.allocate(4).putInt((int) crc.getValue()).array();   // big-endian, as writeInt
+            return new byte[][] {head, p.image(), tail, sum};
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -112,11 +140,19 @@ public final class ProgramFile {
 
     /** Writes atomically: a temporary file in the same folder, then a rename. */
     public static void write(Program p, Path file) {
-        writeAtomically(file, toBytes(p));
+        writeAtomically(file, pieces(p));
     }
 
     /** Writes bytes to a temporary file beside {@code file} and renames it, so no half-written file is ever left. */
     public static void writeAtomically(Path file, byte[] bytes) {
+        writeAtomically(file, new byte[][] {bytes});
+    }
+
+    /** Bytes handed to the file per write call: the JDK copies each through a native buffer of that size. */
+    private static final int WRITE_CHUNK = 1 << 16;
+
+    /** As {@link #writeAtomically(Path, byte[])}, for the pieces one after another. */
+    private static void writeAtomically(Path file, byte[][] pieces) {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         Path tmp = null;
@@ -131,7 +167,13 @@ public final class ProgramFile {
             } catch (UnsupportedOperationException notPosix) {
                 // not a POSIX file system: keep its default permissions
             }
-            Files.write(tmp, bytes);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                for (byte[] b : pieces) {
+                    for (int at = 0; at < b.length; at += WRITE_CHUNK) {
+                        out.write(b, at, Math.min(WRITE_CHUNK, b.length - at));
+                    }
+                }
+            }
             try {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -3,6 +3,7 @@ package io.intbench.isa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -226,6 +228,70 @@ class HardwareConfigTest {
                         + "\"clockMHz\":1000,\"dram\":{\"bytesPerCycle\":16,\"latencyCycles\":100},\"name\":\"edge-16x16-ws\","
                         + "\"scratchpad\":{\"banks\":4,\"kib\":256},\"vector\":{\"lanes\":16}}",
                 HardwareConfig.defaultConfig().canonicalJson());
+    }
+
+    /** Configs in plain JSON are read without Jackson, to the config Jackson reads from them. */
+    @Test
+    void plainConfigsReadAsJacksonReadsThem() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper jackson = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> texts = new java.util.ArrayList<>();
+        for (String p : HardwareConfig.presetNames()) {
+            try (var in = HardwareConfig.class.getResourceAsStream("/configs/" + p + ".json")) {
+                texts.add(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        texts.add(EDGE);
+        texts.add(EDGE.replace("\"WS\"", "\"OS\"").replace("\n", "\r\n\t").replace("100,", "0,"));
+        for (String t : texts) {
+            assertTrue(PlainJson.parse(t) != null, t);
+            assertEquals(jackson.readValue(t, HardwareConfig.class), HardwareConfig.parse(t, "test.json"), t);
+        }
+    }
+
+    /** The plain reader takes objects, escape-free strings and ints, and leaves everything else to Jackson. */
+    @Test
+    void plainJsonRefusesWhatIsNotPlain() {
+        assertEquals(Map.of("a", Map.of("b", -2147483648, "c", 0), "d", "x y", "e", Map.of()),
+                PlainJson.parse(" {\"a\": {\"b\": -2147483648, \"c\": -0}, \"d\":\"x y\",\"e\":{}}\n"));
+        for (String t : List.of("{\"a\": 1.0}", "{\"a\": 1e3}", "{\"a\": \"\\u0041\"}", "{\"a\": 01}",
+                "{\"a\": 1, \"a\": 2}", "{\"a\": [1]}", "{\"a\": true}", "{\"a\": null}", "{} x", "{\"a\": 2147483648}",
+                "// c\n{}", "{\"a\": 1,}", "{\"a\" 1}", "{\"a\": -}", "", "[]", "{\"a\": \"tab\there\"}",
+                "{\"a\":".repeat(PlainJson.MAX_DEPTH + 1) + "1" + "}".repeat(PlainJson.MAX_DEPTH + 1))) {
+            assertNull(PlainJson.parse(t), t);
+        }
+    }
+
+    /**
+     * The hand-written canonical JSON is what Jackson writes for the config's tree with the keys sorted at
+     * every level (how it was made before; every program's config hash depends on it byte for byte), for
+     * every preset and for overrides of every key.
+     */
+    @Test
+    void canonicalJsonIsJacksonsSortedTree() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<HardwareConfig> configs = new java.util.ArrayList<>();
+        for (String p : HardwareConfig.presetNames()) {
+            configs.add(HardwareConfig.preset(p));
+        }
+        HardwareConfig d = HardwareConfig.defaultConfig();
+        configs.add(d.withOverrides(List.of("array.dataflow=OS", "array.rows=8", "array.cols=32", "clockMHz=7",
+                "scratchpad.kib=1024", "scratchpad.banks=16", "accumulator.kib=128", "vector.lanes=3",
+                "dram.bytesPerCycle=4096", "dram.latencyCycles=0")));
+        configs.add(HardwareConfig.parse(EDGE.replace("edge-16x16-ws", "a.b_c-9"), "inline"));
+        for (HardwareConfig c : configs) {
+            assertEquals(mapper.writeValueAsString(sorted(mapper.valueToTree(c))), c.canonicalJson(), c.name());
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode sorted(com.fasterxml.jackson.databind.JsonNode node) {
+        if (!node.isObject()) {
+            return node;
+        }
+        java.util.TreeMap<String, com.fasterxml.jackson.databind.JsonNode> fields = new java.util.TreeMap<>();
+        node.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
+        com.fasterxml.jackson.databind.node.ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        fields.forEach(out::set);
+        return out;
     }
 
     @Test

@@ -289,8 +289,9 @@ final class ConstantFolder {
             return cast(new Tensor(DataTypes.FLOAT, out, f, null), a.elemType());
         }
         long[] v = new long[ia.length];
+        long[] av = a.ints(), bv = b.ints();
         for (int i = 0; i < v.length; i++) {
-            long x = a.ints()[ia[i]], y = b.ints()[ib[i]];
+            long x = av[ia[i]], y = bv[ib[i]];
             if (op == 'D' && y == 0) {
                 return null; // the run time would fail; leave it to the lowering to report
             }
@@ -354,17 +355,18 @@ final class ConstantFolder {
             inner = Tensor.numel(Arrays.copyOfRange(x.dims(), axis + 1, x.rank()));
         }
         long[] q = new long[(int) x.size()];
+        long[] zps = zp == null ? null : zp.ints();
         for (int i = 0; i < q.length; i++) {
             int c = (int) ((i / inner) % channels);
             float ratio = x.floats()[i] / scale.floats()[c];
-            double r = Math.rint(ratio) + (zp == null ? 0 : zp.ints()[c]);
+            double r = Math.rint(ratio) + (zps == null ? 0 : zps[c]);
             q[i] = (long) Math.max(DataTypes.min(outType), Math.min(DataTypes.max(outType), r));
         }
         return new Tensor(outType, x.dims(), null, q);
     }
 
     private static Tensor withDims(Tensor t, long[] dims) {
-        return new Tensor(t.elemType(), dims, t.floats(), t.ints());
+        return t.withDims(dims);
     }
 
     /** The elements of src at the given flat indices, shaped as dims. */
@@ -377,8 +379,9 @@ final class ConstantFolder {
             return new Tensor(src.elemType(), dims, f, null);
         }
         long[] v = new long[idx.length];
+        long[] sv = src.ints();
         for (int i = 0; i < v.length; i++) {
-            v[i] = src.ints()[idx[i]];
+            v[i] = sv[idx[i]];
         }
         return new Tensor(src.elemType(), dims, null, v);
     }

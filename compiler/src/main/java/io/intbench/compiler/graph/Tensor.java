@@ -13,14 +13,28 @@ import java.util.Arrays;
  * deal with raw_data versus typed fields. Floating-point types (float, float16, bfloat16, double)
  * are held as float; every integer type and bool as long. {@code elemType} keeps the ONNX type.
  *
- * @param elemType ONNX {@code TensorProto.DataType} code
- * @param dims     shape; empty for a scalar
- * @param floats   values in C order for floating-point types, else null
- * @param ints     values in C order for integer and bool types, else null
+ * <p>An int8 or uint8 tensor read from raw_data (a model's weights) keeps its bytes instead, and makes
+ * {@link #ints()} from them only when asked: as longs ResNet-18's 11.7 M weights took 94 MB, whose
+ * allocation (the pages touched for the first time, the GC) was the largest cost of a compile in a fresh
+ * JVM; the matcher takes the codes as bytes ({@link #int8Bytes()}).
+ * A value class with the accessors of a record (elemType(), dims(), floats(), ints()).
  */
-public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
+public final class Tensor {
+    private final int elemType;
+    private final long[] dims;
+    private final float[] floats;
+    /** the values of an integer tensor; for a byte-backed one made on first use (then published once). */
+    private volatile long[] ints;
+    /** the values of an int8 / uint8 tensor as its raw bytes, or null when held as {@link #ints}. */
+    private final byte[] bytes;
 
-    public Tensor {
+    /**
+     * @param elemType ONNX {@code TensorProto.DataType} code
+     * @param dims     shape; empty for a scalar
+     * @param floats   values in C order for floating-point types, else null
+     * @param ints     values in C order for integer and bool types, else null
+     */
+    public Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         if (dims == null || (floats == null) == (ints == null)) {
             throw new IllegalArgumentException("a tensor needs dims and exactly one of floats / ints");
         }
@@ -33,6 +47,85 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         if (n != len) {
             throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " need " + n + " values, got " + len);
         }
+        this.elemType = elemType;
+        this.dims = dims;
+        this.floats = floats;
+        this.ints = ints;
+        this.bytes = null;
+    }
+
+    /** An int8 or uint8 tensor held as its bytes (the caller hands the array over). */
+    private Tensor(int elemType, long[] dims, byte[] bytes) {
+        if (elemType != DataTypes.INT8 && elemType != DataTypes.UINT8) {
+            throw new IllegalArgumentException(DataTypes.name(elemType) + " tensor stored as bytes");
+        }
+        if (numel(dims) != bytes.length) {
+            throw new IllegalArgumentException("dims " + Arrays.toString(dims) + " need " + numel(dims) + " values, got "
+                    + bytes.length);
+        }
+        this.elemType = elemType;
+        this.dims = dims;
+        this.floats = null;
+        this.ints = null;
+        this.bytes = bytes;
+    }
+
+    /** ONNX {@code TensorProto.DataType} code. */
+    public int elemType() {
+        return elemType;
+    }
+
+    /** Shape; empty for a scalar. */
+    public long[] dims() {
+        return dims;
+    }
+
+    /** Values in C order for floating-point types, else null. */
+    public float[] floats() {
+        return floats;
+    }
+
+    /** Values in C order for integer and bool types, else null (a byte-backed tensor makes them on the first call). */
+    public long[] ints() {
+        long[] v = ints;
+        if (v == null && bytes != null) {
+            v = new long[bytes.length];
+            if (elemType == DataTypes.INT8) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = bytes[i];
+                }
+            } else {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = bytes[i] & 0xFF;
+                }
+            }
+            ints = v;
+        }
+        return v;
+    }
+
+    /**
+     * The values of an int8 or uint8 tensor as bytes (two's complement, or unsigned), in C order. The array
+     * of a tensor read from raw_data is shared, not copied: callers must not change it.
+     */
+    public byte[] int8Bytes() {
+        if (elemType != DataTypes.INT8 && elemType != DataTypes.UINT8) {
+            throw new IllegalStateException(DataTypes.name(elemType) + " tensor has no 8-bit codes");
+        }
+        if (bytes != null) {
+            return bytes;
+        }
+        long[] v = ints;
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) v[i];
+        }
+        return b;
+    }
+
+    /** The same values with other dims of the same element count (no copy; a byte-backed tensor stays one). */
+    public Tensor withDims(long[] newDims) {
+        return bytes != null ? new Tensor(elemType, newDims, bytes) : new Tensor(elemType, newDims, floats, ints);
     }
 
     /** Float tensor (type FLOAT). */
@@ -58,7 +151,7 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
     }
 
     public long size() {
-        return floats != null ? floats.length : ints.length;
+        return floats != null ? floats.length : bytes != null ? bytes.length : ints.length;
     }
 
     /** Rank 0. A [1] or [1,1] tensor has size() 1 but is not a scalar. */
@@ -76,18 +169,21 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
 
     /** Element i as float (integers converted). */
     public float floatAt(int i) {
-        return floats != null ? floats[i] : (float) ints[i];
+        return floats != null ? floats[i] : (float) intAt(i);
     }
 
     /** Element i as long (floats truncated toward zero, as a C cast). */
     public long intAt(int i) {
-        return ints != null ? ints[i] : (long) floats[i];
+        if (bytes != null) {
+            return elemType == DataTypes.INT8 ? bytes[i] : bytes[i] & 0xFF;
+        }
+        return floats == null ? ints[i] : (long) floats[i];
     }
 
     /** All elements as longs (see {@link #intAt}). */
     public long[] toLongs() {
-        if (ints != null) {
-            return ints.clone();
+        if (floats == null) {
+            return ints().clone();
         }
         long[] r = new long[floats.length];
         for (int i = 0; i < r.length; i++) {
@@ -101,9 +197,10 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         if (floats != null) {
             return floats.clone();
         }
-        float[] r = new float[ints.length];
+        long[] v = ints();
+        float[] r = new float[v.length];
         for (int i = 0; i < r.length; i++) {
-            r[i] = ints[i];
+            r[i] = v[i];
         }
         return r;
     }
@@ -207,6 +304,11 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         }
     }
 
+    /**
+     * Decodes little-endian raw_data. Weights are millions of elements and this runs in a cold JVM (the first
+     * compile of a process), mostly interpreted or in C1: so the bytes are taken in bulk from the ByteString
+     * and each element type has its own plain loop, with no switch or buffer call per element.
+     */
     private static Tensor fromRaw(int type, long[] dims, int n, ByteString raw, String context) {
         int bits = DataTypes.bits(type);
         long want = ((long) n * bits + 7) / 8;
@@ -217,26 +319,71 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
         ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         if (DataTypes.isFloat(type)) {
             float[] f = new float[n];
-            for (int i = 0; i < n; i++) {
-                f[i] = switch (type) {
-                    case DataTypes.FLOAT -> b.getFloat();
-                    case DataTypes.DOUBLE -> (float) b.getDouble();
-                    case DataTypes.FLOAT16 -> DataTypes.halfToFloat(b.getShort() & 0xffff);
-                    default -> DataTypes.bfloat16ToFloat(b.getShort() & 0xffff);
-                };
+            switch (type) {
+                case DataTypes.FLOAT -> b.asFloatBuffer().get(f);
+                case DataTypes.DOUBLE -> {
+                    double[] d = new double[n];
+                    b.asDoubleBuffer().get(d);
+                    for (int i = 0; i < n; i++) {
+                        f[i] = (float) d[i];
+                    }
+                }
+                default -> {
+                    short[] h = new short[n];
+                    b.asShortBuffer().get(h);
+                    if (type == DataTypes.FLOAT16) {
+                        for (int i = 0; i < n; i++) {
+                            f[i] = DataTypes.halfToFloat(h[i] & 0xffff);
+                        }
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            f[i] = DataTypes.bfloat16ToFloat(h[i] & 0xffff);
+                        }
+                    }
+                }
             }
             return new Tensor(type, dims, f, null);
         }
+        if (bits == 8 && (type == DataTypes.INT8 || type == DataTypes.UINT8)) {
+            byte[] p = new byte[n];
+            b.get(p);
+            return new Tensor(type, dims, p);                  // the bytes are the values (see the class comment)
+        }
         long[] v = new long[n];
-        for (int i = 0; i < n; i++) {
-            long x = switch (bits) {
-                case 4 -> b.get(i / 2) >> (4 * (i % 2));
-                case 8 -> b.get();
-                case 16 -> b.getShort();
-                case 32 -> b.getInt();
-                default -> b.getLong();
-            };
-            v[i] = DataTypes.wrap(type, x);
+        switch (bits) {
+            case 4 -> {
+                byte[] p = new byte[(int) want];
+                b.get(p);
+                boolean signed = type == DataTypes.INT4;
+                for (int i = 0; i < n; i++) {
+                    int nibble = (p[i >> 1] >> (4 * (i & 1))) & 0xF;   // the first element in the low nibble
+                    v[i] = signed ? (nibble ^ 8) - 8 : nibble;
+                }
+            }
+            case 8 -> {
+                byte[] p = new byte[n];
+                b.get(p);
+                for (int i = 0; i < n; i++) {
+                    v[i] = DataTypes.wrap(type, p[i]);          // bool: any non-zero byte is 1
+                }
+            }
+            case 16 -> {
+                short[] p = new short[n];
+                b.asShortBuffer().get(p);
+                int mask = type == DataTypes.UINT16 ? 0xFFFF : -1;          // uint16 zero-extends, int16 keeps its sign
+                for (int i = 0; i < n; i++) {
+                    v[i] = p[i] & mask;
+                }
+            }
+            case 32 -> {
+                int[] p = new int[n];
+                b.asIntBuffer().get(p);
+                long mask = type == DataTypes.UINT32 ? 0xFFFF_FFFFL : -1L;
+                for (int i = 0; i < n; i++) {
+                    v[i] = p[i] & mask;
+                }
+            }
+            default -> b.asLongBuffer().get(v);
         }
         return new Tensor(type, dims, null, v);
     }
@@ -245,6 +392,7 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
     public OnnxProto.TensorProto toProto(String name) {
         int n = (int) size(), bits = DataTypes.bits(elemType);
         ByteBuffer b = ByteBuffer.allocate((int) (((long) n * bits + 7) / 8)).order(ByteOrder.LITTLE_ENDIAN);
+        long[] ints = floats == null ? ints() : null;
         for (int i = 0; i < n; i++) {
             switch (elemType) {
                 case DataTypes.FLOAT -> b.putFloat(floats[i]);
@@ -273,18 +421,22 @@ public record Tensor(int elemType, long[] dims, float[] floats, long[] ints) {
     @Override
     public boolean equals(Object o) {
         return o instanceof Tensor t && t.elemType == elemType && Arrays.equals(t.dims, dims)
-                && Arrays.equals(t.floats, floats) && Arrays.equals(t.ints, ints);
+                && Arrays.equals(t.floats, floats) && Arrays.equals(t.ints(), ints());
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(dims) * 31 + Arrays.hashCode(floats) + Arrays.hashCode(ints) + elemType;
+        return Arrays.hashCode(dims) * 31 + Arrays.hashCode(floats) + Arrays.hashCode(ints()) + elemType;
     }
 
     @Override
     public String toString() {
+        long[] head = new long[(int) Math.min(8, size())];
+        for (int i = 0; floats == null && i < head.length; i++) {
+            head[i] = intAt(i);
+        }
         String vals = floats != null ? Arrays.toString(Arrays.copyOf(floats, Math.min(8, floats.length)))
-                : Arrays.toString(Arrays.copyOf(ints, Math.min(8, ints.length)));
+                : Arrays.toString(head);
         return "Tensor[" + DataTypes.name(elemType) + " " + Arrays.toString(dims) + " " + vals
                 + (size() > 8 ? "..." : "") + "]";
     }

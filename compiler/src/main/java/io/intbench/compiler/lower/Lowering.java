@@ -46,11 +46,13 @@ public final class Lowering {
     /** storage name of every tensor name (aliases share storage). */
     private final Map<String, String> storage = new HashMap<>();
     private final Map<String, Integer> addr = new LinkedHashMap<>();
+    private final Tiler.Memo tilings;
 
     private Lowering(QModel model, HardwareConfig cfg, RequantMode mode) {
         this.model = model;
         this.cfg = cfg;
         this.mode = mode;
+        this.tilings = new Tiler.Memo(cfg);
     }
 
     public static Program lower(QModel model, HardwareConfig cfg, RequantMode mode) {
@@ -111,7 +113,7 @@ public final class Lowering {
         code.add(Instruction.of(Opcode.HALT, 0, 0, 0, 0));
         pcLayer.add(-1);
         return new Program(cfg.name(), cfg.hash(), mode.code(), model.name(), code, descs, dramSize,
-                Arrays.copyOf(image.bytes(), constantsEnd), tensors(), layers,
+                image.toArray(constantsEnd), tensors(), layers,
                 pcLayer.stream().mapToInt(Integer::intValue).toArray());
     }
 
@@ -151,7 +153,7 @@ public final class Lowering {
         Emitted e;
         if (op instanceof QOp.Conv c) {
                 int outC = c.wShape()[0];
-                int w = image.putCodes(c.weights());
+                int w = image.putBytes(c.weights());
                 int wzp = image.putInts(c.wZp());
                 int bias = image.putInts(c.bias());
                 int rq = image.putInts(requant(c.in().scale(), c.wScale(), c.out().scale(), 1f, false));
@@ -173,7 +175,7 @@ public final class Lowering {
                 }
                 e = new Emitted(op, Opcode.CONV, desc(d), w, 0, List.of(c.in()), null);
         } else if (op instanceof QOp.MatMul m) {
-                int w = image.putCodes(m.weights());
+                int w = image.putBytes(m.weights());
                 int wzp = image.putInts(m.wZp());
                 int bias = image.putInts(m.bias());
                 int rq = image.putInts(requant(m.in().scale(), m.wScale(), m.out().scale(), m.alpha(), m.gemm()));
@@ -585,7 +587,8 @@ public final class Lowering {
             return;
         }
         if (e.opcode() == Opcode.CONV || e.opcode() == Opcode.MATMUL) {
-            Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg);
+            Tiler.Plan plan = Tiler.plan(op.name(), d, addrOf(e.actInputs().get(0)), e.constAddr(), addrOf(op.out()), cfg, false,
+                    tilings);
             if (plan.tiles().size() > 1) {
                 layers.add(new Program.Layer(op.name(), kind(op) + " [" + plan.note() + "]", String.join(",", op.nodes()), macs));
                 long wTotal = d instanceof Descriptor.ConvDesc c
@@ -772,7 +775,7 @@ public final class Lowering {
             int a = Math.toIntExact(addrOf(m.in()) + m.sliceA()[s] * aSlice);
             int bAddr = Math.toIntExact(bBase + m.sliceB()[s] * bSlice);
             int c = Math.toIntExact(addrOf(m.out()) + s * cSlice);
-            Tiler.Plan plan = Tiler.plan(m.name(), d, a, bAddr, c, cfg, bAct);
+            Tiler.Plan plan = Tiler.plan(m.name(), d, a, bAddr, c, cfg, bAct, tilings);
             first = first == null ? plan : first;
             tiles.addAll(plan.tiles());
             computes.add(new int[] {a, bAddr, c});
@@ -822,57 +825,111 @@ public final class Lowering {
         return out;
     }
 
-    /** The growing constants image, little-endian. */
+    /**
+     * The growing constants image, little-endian. Kept as a list of parts, made into one array once at the
+     * end: a large array (a layer's weights) becomes a part as it is, the small constants go to small
+     * buffers. So the image is never grown by copies and the weights are copied once, into the program's
+     * image; in a fresh JVM every large array allocated costs its pages touched for the first time.
+     */
     private static final class Image {
-        private byte[] buf = new byte[1 << 16];
+        /** Arrays at least this long become parts of their own, without a copy. */
+        private static final int OWN_PART = 4096;
+        private static final int BUFFER = 1 << 14;
+
+        private final List<byte[]> parts = new ArrayList<>();
+        private final List<Integer> partLengths = new ArrayList<>();
+        /** the last part, being filled (allocated when needed); its unused tail is zeros */
+        private byte[] cur = new byte[0];
+        private int curLen;
         private int size;
 
         int size() { return size; }
 
-        byte[] bytes() { return buf; }
-
-        void align() {
-            int aligned = (int) Lowering.align(size);
-            ensure(aligned - size);
-            size = aligned;
+        /** The image, whose size must be {@code length}. */
+        byte[] toArray(int length) {
+            if (length != size) {
+                throw new IllegalStateException("image of " + size + " bytes taken as " + length);
+            }
+            byte[] out = new byte[length];
+            int at = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                System.arraycopy(parts.get(i), 0, out, at, partLengths.get(i));
+                at += partLengths.get(i);
+            }
+            System.arraycopy(cur, 0, out, at, curLen);
+            return out;
         }
 
-        private void ensure(int more) {
+        void align() {
+            skip((int) Lowering.align(size) - size);
+        }
+
+        private void checkSize(int more) {
             if ((long) size + more > Integer.MAX_VALUE - 64) {
                 throw new IntbenchException.UnsupportedModel("constants exceed 2 GiB");
             }
-            if (size + more > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
+
+        /** Room for {@code more} bytes in the current buffer (a new one when it is full). */
+        private void room(int more) {
+            checkSize(more);
+            if (curLen + more > cur.length) {
+                flush();
+                cur = new byte[Math.max(BUFFER, more)];
             }
         }
 
+        private void flush() {
+            if (curLen > 0) {
+                parts.add(cur);
+                partLengths.add(curLen);
+            }
+            curLen = 0;
+        }
+
+        /** {@code n} zero bytes (padding). */
+        private void skip(int n) {
+            room(n);
+            curLen += n;
+            size += n;
+        }
+
+        /** Appends the bytes (a large array is kept, not copied: it must not change afterwards); returns their address. */
         int putBytes(byte[] b) {
-            ensure(b.length);
             int at = size;
-            System.arraycopy(b, 0, buf, size, b.length);
+            if (b.length >= OWN_PART) {
+                checkSize(b.length);
+                flush();
+                cur = new byte[0];
+                parts.add(b);
+                partLengths.add(b.length);
+            } else {
+                room(b.length);
+                System.arraycopy(b, 0, cur, curLen, b.length);
+                curLen += b.length;
+            }
             size += b.length;
             return at;
         }
 
-        int putCodes(int[] codes) {
-            ensure(codes.length);
-            int at = size;
-            for (int c : codes) {
-                buf[size++] = (byte) c;
-            }
-            return at;
-        }
-
+        /** Appends int32 values at the next multiple of 4; returns their address. */
         int putInts(int[] v) {
-            size = (size + 3) & ~3;
-            ensure(4 * v.length + 4);
+            skip(((size + 3) & ~3) - size);
             int at = size;
-            for (int x : v) {
-                buf[size++] = (byte) x;
-                buf[size++] = (byte) (x >> 8);
-                buf[size++] = (byte) (x >> 16);
-                buf[size++] = (byte) (x >> 24);
+            if (4L * v.length > Integer.MAX_VALUE - 64) {
+                throw new IntbenchException.UnsupportedModel("constants exceed 2 GiB");
             }
+            room(4 * v.length);
+            byte[] b = cur;
+            int p = curLen;
+            for (int x : v) {
+                b[p++] = (byte) x;
+                b[p++] = (byte) (x >> 8);
+                b[p++] = (byte) (x >> 16);
+                b[p++] = (byte) (x >> 24);
+            }
+            curLen = p;
+            size += 4 * v.length;
             return at;
         }
     }

@@ -5,7 +5,10 @@ import io.intbench.isa.CostModel;
 import io.intbench.isa.HardwareConfig;
 import io.intbench.isa.IntbenchException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Splits a CONV or MATMUL layer into tiles over output channels (N) and output rows (a convolution's
@@ -76,12 +79,54 @@ final class Tiler {
         }
     }
 
-    static Plan plan(String layer, Descriptor d, long inAddr, long wAddr, long outAddr, HardwareConfig cfg) {
-        return plan(layer, d, inAddr, wAddr, outAddr, cfg, false);
+    /** A tiling choice: tile sizes, loop order and the DRAM bytes it moves. */
+    private record Choice(int tn, int tr, int tw, boolean weightsOuter, long dramBytes) { }
+
+    /**
+     * A layer's geometry without its addresses: what a tiling choice depends on besides the config. A class of
+     * its own rather than a record, whose equals and hashCode are bootstrapped on their first call at a cost of
+     * tens of milliseconds in a fresh JVM.
+     */
+    private static final class Shape {
+        private final long[] key;
+
+        Shape(Geo g) {
+            key = new long[] {g.matmul() ? 1 : 0, g.batch(), g.inC(), g.inH(), g.inW(), g.outC(), g.outH(), g.outW(), g.groups(),
+                g.wPerChannel(), g.strideH(), g.strideW(), g.spanH(), g.spanW(), g.padTop(), g.padLeft()};
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && Arrays.equals(s.key, key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(key);
+        }
     }
 
-    /** As above; {@code wActivation} when the weights (a MATMUL's B) are an activation computed at run time. */
-    static Plan plan(String layer, Descriptor d, long inAddr, long wAddr, long outAddr, HardwareConfig cfg, boolean wActivation) {
+    /**
+     * The tilings chosen so far in one lowering, for its config, by {@link Shape}: a model's repeated layers
+     * (ResNet's identical convolutions within a stage, a batched MATMUL's slices) are searched once. The search
+     * runs in the first compile of a process, mostly before the JIT has compiled it, so each search saved is
+     * worth milliseconds.
+     */
+    static final class Memo {
+        private final Map<Shape, Choice> choices = new HashMap<>();
+        private final HardwareConfig cfg;
+
+        Memo(HardwareConfig cfg) {
+            this.cfg = cfg;
+        }
+    }
+
+    /**
+     * The tiling of a CONV or MATMUL layer; {@code wActivation} when the weights (a MATMUL's B) are an activation
+     * computed at run time; {@code memo} holds the choices for layers of the same shape made before.
+     */
+    static Plan plan(String layer, Descriptor d, long inAddr, long wAddr, long outAddr, HardwareConfig cfg, boolean wActivation,
+                     Memo memo) {
         Geo g;
         if (d instanceof Descriptor.ConvDesc c) {
             g = new Geo(false, c.batch(), c.inC(), c.inH(), c.inW(), c.outC(), c.outH(), c.outW(), c.groups(),
@@ -91,6 +136,27 @@ final class Tiler {
             Descriptor.MatMulDesc m = (Descriptor.MatMulDesc) d;
             g = new Geo(true, 1, m.k(), m.m(), 1, m.n(), m.m(), 1, 1, m.k(), 1, 1, 1, 1, 0, 0, inAddr, wAddr, outAddr, wActivation);
         }
+        if (memo.cfg != cfg) {
+            throw new IllegalArgumentException("tilings chosen for config " + memo.cfg.name() + " asked for " + cfg.name());
+        }
+        Shape shape = new Shape(g);
+        Choice ch = memo.choices.get(shape);
+        if (ch == null) {
+            ch = choose(layer, g, cfg);
+            memo.choices.put(shape, ch);
+        }
+        int tn = ch.tn();
+        int tr = ch.tr();
+        int tw = ch.tw();
+        boolean wo = ch.weightsOuter();
+        int nT = (g.outC() + tn - 1) / tn;
+        int bT = (g.outH() + tr - 1) / tr * ((g.outW() + tw - 1) / tw);
+        String note = "tiles " + nT + "x" + bT + " (" + tn + " ch x " + tr + "x" + tw + " px) " + (wo ? "weights-outer" : "rows-outer");
+        return new Plan(note, ch.dramBytes(), tiles(g, tn, tr, tw, wo));
+    }
+
+    /** The tiling of the fewest estimated cycles (then DRAM bytes, then tiles) among those that fit; see the class comment. */
+    private static Choice choose(String layer, Geo g, HardwareConfig cfg) {
         long spad = cfg.scratchpad().bytes();
         long acc = cfg.accumulator().bytes();
         long wTotal = (long) g.outC() * g.wPerChannel();
@@ -99,6 +165,7 @@ final class Tiler {
         long bestBytes = Long.MAX_VALUE;
         long bestTiles = Long.MAX_VALUE;
         int[] best = null;                                     // tn, tr, tw, weightsOuter
+        ArrayCost cost = new ArrayCost(g, cfg);
         // input rows / columns read over all blocks of tr rows / tw columns, independent of the channels
         long[] sumRowsOf = new long[g.outH() + 1];
         for (int tr = 1; tr <= g.outH(); tr++) {
@@ -114,16 +181,21 @@ final class Tiler {
         }
         for (int tn = g.unit(); tn <= g.outC(); tn += g.unit()) {
             long wBytes = tn * g.wPerChannel();
+            if (2 * (g.inTileMax(tn, 1, 1) + wBytes + tn * (long) g.batch()) > spad || 2L * tn * g.batch() * 4 > acc) {
+                break;              // the smallest tile does not fit, nor does any of more channels (all needs grow with tn)
+            }
+            int nT = (g.outC() + tn - 1) / tn;
+            long wDma = CostModel.dmaCycles(wBytes, cfg);
             // blocks of tr whole rows, or (tr = 1) of tw < outW columns of one row
             for (int tr = g.outH(); tr >= 1; tr--) {
                 for (int tw = g.outW(); tw >= 1; tw = tr == 1 ? tw - 1 : 0) {
                     long pixels = (long) g.batch() * tr * tw;
-                    long need = 2 * (g.inTileMax(tn, tr, tw) + wBytes + tn * pixels);
+                    long inTile = g.inTileMax(tn, tr, tw);
+                    long need = 2 * (inTile + wBytes + tn * pixels);
                     long accNeed = 2L * tn * pixels * 4;
                     if (need > spad || accNeed > acc) {
                         continue;
                     }
-                    int nT = (g.outC() + tn - 1) / tn;
                     int rT = (g.outH() + tr - 1) / tr;
                     int cT = (g.outW() + tw - 1) / tw;
                     long sumRows = tw == g.outW() ? sumRowsOf[tr] : sumRowsOf[1];
@@ -134,10 +206,12 @@ final class Tiler {
                     long wo = wTotal + outTotal + (g.grouped() ? inOnce : nT * inOnce);
                     long ro = blocks * wTotal + outTotal + inOnce;
                     long tiles = nT * blocks;
-                    long compute = computeCycles(g, tn, tr, tw, cfg);
+                    long c = computeCycles(g, tn, tr, tw, cost) / tiles;
+                    long in = CostModel.dmaCycles(inTile, cfg);
+                    long st = CostModel.dmaCycles(tn * pixels, cfg);
                     for (int order = 1; order >= 0; order--) {
                         long bytes = order == 1 ? wo : ro;
-                        long cycles = estimate(g, tn, tr, tw, order == 1, compute, tiles, cfg);
+                        long cycles = estimate(g.grouped(), order == 1, c, in, wDma, st, nT, blocks, tiles);
                         if (cycles < bestCycles || (cycles == bestCycles && (bytes < bestBytes
                                 || (bytes == bestBytes && tiles < bestTiles)))) {
                             bestCycles = cycles;
@@ -159,40 +233,46 @@ final class Tiler {
                     + in1 + " incl. halo, weights " + u * g.wPerChannel() + ", output " + (long) u * g.batch() + ") and "
                     + 2L * u * g.batch() * 4 + " accumulator bytes");
         }
-        int tn = best[0];
-        int tr = best[1];
-        int tw = best[2];
-        boolean wo = best[3] == 1;
-        int nT = (g.outC() + tn - 1) / tn;
-        int bT = (g.outH() + tr - 1) / tr * ((g.outW() + tw - 1) / tw);
-        String note = "tiles " + nT + "x" + bT + " (" + tn + " ch x " + tr + "x" + tw + " px) " + (wo ? "weights-outer" : "rows-outer");
-        return new Plan(note, bestBytes, tiles(g, tn, tr, tw, wo));
+        return new Choice(best[0], best[1], best[2], best[3] == 1, bestBytes);
     }
 
-    /** Array cycles of all the tiles of a tiling: each distinct tile shape (full or edge) times its count. */
-    private static long computeCycles(Geo g, int tn, int tr, int tw, HardwareConfig cfg) {
+    /** Array cycles of one tile of the layer: {@code channels} output channels by {@code m} output pixels (all images). */
+    private record ArrayCost(Geo g, HardwareConfig cfg) {
+        long of(long m, int channels) {
+            return g.grouped() ? CostModel.groupedCycles(m, g.wPerChannel(), g.unit(), channels / g.unit(), cfg)
+                    : CostModel.arrayCycles(m, g.wPerChannel(), channels, cfg);
+        }
+    }
+
+    /**
+     * Array cycles of all the tiles of a tiling: each distinct tile shape (full or edge) times its count. Each
+     * dimension splits into {@code size / step} full pieces and one remainder piece when it does not divide.
+     */
+    private static long computeCycles(Geo g, int tn, int tr, int tw, ArrayCost cost) {
         long total = 0;
-        for (int[] cn : parts(g.outC(), tn)) {
-            for (int[] rn : parts(g.outH(), tr)) {
-                for (int[] wn : parts(g.outW(), tw)) {
-                    long m = (long) g.batch() * rn[0] * wn[0];
-                    long c = g.grouped() ? CostModel.groupedCycles(m, g.wPerChannel(), g.unit(), cn[0] / g.unit(), cfg)
-                            : CostModel.arrayCycles(m, g.wPerChannel(), cn[0], cfg);
-                    total += c * cn[1] * rn[1] * wn[1];
+        for (int ci = 0; ci < 2; ci++) {
+            int cn = ci == 0 ? tn : g.outC() % tn;
+            int cc = ci == 0 ? g.outC() / tn : 1;
+            if (cn == 0 || cc == 0) {
+                continue;
+            }
+            for (int ri = 0; ri < 2; ri++) {
+                int rn = ri == 0 ? tr : g.outH() % tr;
+                int rc = ri == 0 ? g.outH() / tr : 1;
+                if (rn == 0 || rc == 0) {
+                    continue;
+                }
+                for (int wi = 0; wi < 2; wi++) {
+                    int wn = wi == 0 ? tw : g.outW() % tw;
+                    int wc = wi == 0 ? g.outW() / tw : 1;
+                    if (wn == 0 || wc == 0) {
+                        continue;
+                    }
+                    total += cost.of((long) g.batch() * rn * wn, cn) * cc * rc * wc;
                 }
             }
         }
         return total;
-    }
-
-    /** {size, count} of the pieces of {@code total} split into {@code step}s: the full ones and the remainder. */
-    private static int[][] parts(int total, int step) {
-        int full = total / step;
-        int rem = total % step;
-        if (rem == 0) {
-            return new int[][] {{step, full}};
-        }
-        return full == 0 ? new int[][] {{rem, 1}} : new int[][] {{step, full}, {rem, 1}};
     }
 
     /**
@@ -201,20 +281,15 @@ final class Tiler {
      * the longer of the two; then the last tile's store runs alone. Weights-outer loads a weight tile
      * with the first row block of each channel tile; rows-outer loads an input block with the first
      * channel tile of each block (every tile when grouped) and a weight tile with every tile. Tiles are
-     * taken as equal (the average compute, full-size transfers).
+     * taken as equal ({@code c}, the average compute; {@code in}, {@code w}, {@code st}, the DMA cycles of
+     * full-size input, weight and output tiles).
      */
-    private static long estimate(Geo g, int tn, int tr, int tw, boolean weightsOuter, long compute, long tiles,
-                                 HardwareConfig cfg) {
-        long c = compute / tiles;
-        long in = CostModel.dmaCycles(g.inTileMax(tn, tr, tw), cfg);
-        long w = CostModel.dmaCycles(tn * g.wPerChannel(), cfg);
-        long st = CostModel.dmaCycles((long) tn * g.batch() * tr * tw, cfg);
-        long nT = (g.outC() + tn - 1) / tn;
-        long blocks = tiles / nT;
+    private static long estimate(boolean grouped, boolean weightsOuter, long c, long in, long w, long st, long nT,
+                                 long blocks, long tiles) {
         long steps;
         if (weightsOuter) {
             steps = nT * (Math.max(c, in + w + st) + (blocks - 1) * Math.max(c, in + st));
-        } else if (g.grouped()) {
+        } else if (grouped) {
             steps = tiles * Math.max(c, in + w + st);
         } else {
             steps = blocks * (Math.max(c, in + w + st) + (nT - 1) * Math.max(c, w + st));

@@ -1156,7 +1156,7 @@ public final class Matcher {
         Arrays.fill(ws, b.scale());
         int[] wzp = new int[nOut];
         Arrays.fill(wzp, b.zeroPoint());
-        return new QOp.MatMul(n.name(), nodes, a, out, new int[0], b.type(), k, nOut, wzp, ws, new int[nOut], 1f, false,
+        return new QOp.MatMul(n.name(), nodes, a, out, new byte[0], b.type(), k, nOut, wzp, ws, new int[nOut], 1f, false,
                 lo, hi, bt, sl[0], sl[1]);
     }
 
@@ -1237,10 +1237,15 @@ public final class Matcher {
         if (w.axis >= 0 && w.axis != nAxis) {
             throw new Unsupported("per-axis weight quantization along axis " + w.axis + " (needs the output axis " + nAxis + ")");
         }
-        int[] codes = new int[nOut * k];
-        for (int j = 0; j < nOut; j++) {
-            for (int i = 0; i < k; i++) {
-                codes[j * k + i] = transB ? w.codes[j * k + i] : w.codes[i * nOut + j];
+        byte[] codes;
+        if (transB) {
+            codes = Arrays.copyOf(w.codes, nOut * k);         // already [N][K]
+        } else {
+            codes = new byte[nOut * k];
+            for (int i = 0; i < k; i++) {                      // [K][N] read in order, written transposed
+                for (int j = 0; j < nOut; j++) {
+                    codes[j * k + i] = w.codes[i * nOut + j];
+                }
             }
         }
         float[] ws = perChannel(w.scales, nOut, "weight scale");
@@ -1263,7 +1268,7 @@ public final class Matcher {
         }
         int[][] sl = batchSlices(n, is, w.dims, out.shape());
         int bSlices = w.codes.length / (k * nOut);
-        int[] codes = new int[w.codes.length];
+        byte[] codes = new byte[w.codes.length];
         for (int s = 0; s < bSlices; s++) {
             int base = s * k * nOut;
             for (int j = 0; j < nOut; j++) {
@@ -1529,7 +1534,7 @@ public final class Matcher {
     }
 
     /** Constant integer weights with their quantization parameters. */
-    private record Weights(int[] codes, long[] dims, DType type, float[] scales, int[] zps, int axis) { }
+    private record Weights(byte[] codes, long[] dims, DType type, float[] scales, int[] zps, int axis) { }
 
     /** Weights behind a DequantizeLinear of a constant (QDQ). */
     private Weights weights(String t, Node consumer) {
@@ -1557,11 +1562,8 @@ public final class Matcher {
         if (qp.scales.length > 1 && perChannelAxis >= 0) {
             axis = perChannelAxis;  // QOperator ops quantize per output channel implicitly
         }
-        int[] codes = new int[(int) w.size()];
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = (int) w.intAt(i);
-        }
-        return new Weights(codes, w.dims().clone(), type, qp.scales, qp.zps, axis);
+        // the tensor's own bytes, shared (nothing changes them): weights are millions of codes
+        return new Weights(w.int8Bytes(), w.dims().clone(), type, qp.scales, qp.zps, axis);
     }
 
     /**

@@ -21,15 +21,17 @@ public sealed interface QOp {
     String kind();
 
     /**
-     * Convolution. {@code weights} are the raw codes in [outC][inC/groups][kH][kW] order.
+     * Convolution. {@code weights} are the raw codes in [outC][inC/groups][kH][kW] order, one byte each as
+     * stored (two's complement for int8, unsigned for uint8, as {@code wType} says); bytes, not ints, because a
+     * model's weights are millions of codes, and four times their size cost a compile's time and memory.
      * {@code clampLo..clampHi} is the output range after fused Relu/Clip, in output codes.
      * {@code negativeSlope} is a fused LeakyRelu's alpha: negative accumulators are requantized with
      * {@code alpha * M} instead of {@code M} (1 when there is no LeakyRelu).
      */
-    record Conv(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int[] wShape,
+    record Conv(String name, List<String> nodes, QTensor in, QTensor out, byte[] weights, DType wType, int[] wShape,
                 int[] wZp, float[] wScale, int[] bias, int[] strides, int[] pads, int[] dilations, int groups,
                 int clampLo, int clampHi, float negativeSlope) implements QOp {
-        public Conv(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int[] wShape,
+        public Conv(String name, List<String> nodes, QTensor in, QTensor out, byte[] weights, DType wType, int[] wShape,
                     int[] wZp, float[] wScale, int[] bias, int[] strides, int[] pads, int[] dilations, int groups,
                     int clampLo, int clampHi) {
             this(name, nodes, in, out, weights, wType, wShape, wZp, wScale, bias, strides, pads, dilations, groups,
@@ -45,7 +47,8 @@ public sealed interface QOp {
 
     /**
      * Matrix multiply: {@code in} is [..., K] (leading dims flattened to M), {@code weights} in [N][K]
-     * order. {@code alpha} is Gemm's alpha (1 for MatMul); {@code gemm} selects ORT's QGemm scale order.
+     * order, one byte per code as for {@link Conv}. {@code alpha} is Gemm's alpha (1 for MatMul);
+     * {@code gemm} selects ORT's QGemm scale order.
      *
      * <p>Batched (numpy matmul semantics): the output is {@code sliceA.length} slices of [M][N]; slice
      * {@code s} multiplies A's slice {@code sliceA[s]} ([M][K], A viewed as [batchA][M][K]) by B's slice
@@ -54,11 +57,11 @@ public sealed interface QOp {
      * activation stored as [batchB][N][K] whose codes and zero point the array reads at run time
      * ({@code wZp} and {@code wScale} then repeat B's per-tensor parameters and {@code weights} is empty).
      */
-    record MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
+    record MatMul(String name, List<String> nodes, QTensor in, QTensor out, byte[] weights, DType wType, int k, int n,
                   int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi,
                   QTensor b, int[] sliceA, int[] sliceB) implements QOp {
         /** An unbatched matrix multiply by constant weights. */
-        public MatMul(String name, List<String> nodes, QTensor in, QTensor out, int[] weights, DType wType, int k, int n,
+        public MatMul(String name, List<String> nodes, QTensor in, QTensor out, byte[] weights, DType wType, int k, int n,
                       int[] wZp, float[] wScale, int[] bias, float alpha, boolean gemm, int clampLo, int clampHi) {
             this(name, nodes, in, out, weights, wType, k, n, wZp, wScale, bias, alpha, gemm, clampLo, clampHi, null,
                     new int[] {0}, new int[] {0});

@@ -3,6 +3,7 @@ package io.intbench.compiler.quant;
 import io.intbench.compiler.qir.QModel;
 import io.intbench.compiler.qir.QOp;
 import io.intbench.compiler.qir.QTensor;
+import io.intbench.isa.DType;
 import io.intbench.isa.IntbenchException;
 
 /**
@@ -72,7 +73,8 @@ public final class AccumulatorBound {
         for (int i = 1; i < conv.wShape().length; i++) {
             perChannel *= conv.wShape()[i];
         }
-        return bounds(conv.name(), conv.in(), conv.weights(), outC, perChannel, conv.wZp(), conv.bias());
+        return bounds(conv.name(), conv.in(), conv.weights(), conv.wType() == DType.INT8, outC, perChannel, conv.wZp(),
+                conv.bias());
     }
 
     /** Per output column {@code n}: {@code |bias[n]| + max|x − zx| · Σ_k |w[n][k] − zw[n]|}. */
@@ -88,16 +90,17 @@ public final class AccumulatorBound {
             }
             return out;
         }
+        boolean signed = matMul.wType() == DType.INT8;
         long slice = (long) n * matMul.k();
         int slices = slice == 0 ? 1 : Math.max(1, Math.toIntExact(matMul.weights().length / slice));
         if (slices == 1) {
-            return bounds(matMul.name(), matMul.in(), matMul.weights(), n, matMul.k(), matMul.wZp(), matMul.bias());
+            return bounds(matMul.name(), matMul.in(), matMul.weights(), signed, n, matMul.k(), matMul.wZp(), matMul.bias());
         }
         // batched constant B: the worst slice per output column
         long[] out = new long[n];
         for (int s = 0; s < slices; s++) {
-            int[] w = java.util.Arrays.copyOfRange(matMul.weights(), Math.toIntExact(s * slice), Math.toIntExact((s + 1) * slice));
-            long[] b = bounds(matMul.name(), matMul.in(), w, n, matMul.k(), matMul.wZp(), matMul.bias());
+            byte[] w = java.util.Arrays.copyOfRange(matMul.weights(), Math.toIntExact(s * slice), Math.toIntExact((s + 1) * slice));
+            long[] b = bounds(matMul.name(), matMul.in(), w, signed, n, matMul.k(), matMul.wZp(), matMul.bias());
             for (int c = 0; c < n; c++) {
                 out[c] = Math.max(out[c], b[c]);
             }
@@ -111,8 +114,9 @@ public final class AccumulatorBound {
         return Math.max(zx - in.type().qmin(), in.type().qmax() - zx);
     }
 
-    private static long[] bounds(String layer, QTensor in, int[] weights, int channels, long perChannel, int[] wZp,
-                                 int[] bias) {
+    /** The bounds of {@code channels} runs of {@code perChannel} weight codes (int8 when {@code signed}, else uint8). */
+    private static long[] bounds(String layer, QTensor in, byte[] weights, boolean signed, int channels, long perChannel,
+                                 int[] wZp, int[] bias) {
         if ((long) channels * perChannel != weights.length || wZp.length != channels || bias.length != channels) {
             throw new IllegalStateException("layer " + layer + ": " + weights.length + " weights, " + wZp.length
                     + " weight zero points and " + bias.length + " biases do not make " + channels
@@ -120,13 +124,21 @@ public final class AccumulatorBound {
         }
         long maxX = maxInputMagnitude(in);
         long[] out = new long[channels];
-        int at = 0;
-        for (int c = 0; c < channels; c++) {
+        int per = (int) perChannel;     // channels x perChannel == weights.length, so it fits an int
+        for (int c = 0, at = 0; c < channels; c++, at += per) {
             // |w - zw| < 2^32 and fewer than 2^31 weights: the sum of magnitudes fits a long exactly.
+            // An int-counted loop over a run of the array: JIT compilers (even C1, which runs the first compile
+            // of a process) compile it much better than a long-counted one with a running index.
             long sumW = 0;
             long zw = wZp[c];
-            for (long i = 0; i < perChannel; i++) {
-                sumW += Math.abs(weights[at++] - zw);
+            if (signed) {
+                for (int i = at, end = at + per; i < end; i++) {
+                    sumW += Math.abs(weights[i] - zw);
+                }
+            } else {
+                for (int i = at, end = at + per; i < end; i++) {
+                    sumW += Math.abs((weights[i] & 0xFF) - zw);
+                }
             }
             out[c] = saturatingAdd(Math.abs((long) bias[c]), saturatingMultiply(sumW, maxX));
         }

@@ -97,24 +97,42 @@ public final class Tables {
         // ORT calls its kernel with the operands swapped when the first one is the scalar
         // (qlinear_binary_op.cc): the tensor b plays "A" and the scalar a plays "B"
         float fixedSwapped = zc - Math.fma(rB, zb, rA * za);
+        // The operands' values and the kernel's case are taken out of the 65,536-entry loop: a model's Adds build
+        // their tables in the first compile of a process, mostly before the JIT has compiled this method.
+        float[] va = new float[256];
+        float[] vb = new float[256];
+        for (int i = 0; i < 256; i++) {
+            va[i] = code(i, a.type()) + sh;
+            vb[i] = code(i, b.type()) + sh;
+        }
+        double qmin = c.type().qmin() + sh;
+        double qmax = c.type().qmax() + sh;
         byte[] t = new byte[65536];
         for (int ia = 0; ia < 256; ia++) {
-            float va = code(ia, a.type()) + sh;
-            for (int ib = 0; ib < 256; ib++) {
-                float vb = code(ib, b.type()) + sh;
-                float r;
-                if (scalarA) {
-                    r = Math.fma(vb, rB, fixedSwapped + va * rA);
-                } else if (scalarB) {
-                    r = Math.fma(va, rA, fixed + vb * rB);
-                } else {
-                    r = Math.fma(va, rA, Math.fma(vb, rB, fixed));
+            float x = va[ia];
+            int row = ia << 8;
+            if (scalarA) {
+                float f = fixedSwapped + x * rA;
+                for (int ib = 0; ib < 256; ib++) {
+                    t[row | ib] = clampCode(Math.fma(vb[ib], rB, f), qmin, qmax, sh, lo, hi);
                 }
-                int q = (int) Math.max(c.type().qmin() + sh, Math.min(c.type().qmax() + sh, Math.rint(r))) - sh;
-                t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
+            } else if (scalarB) {
+                for (int ib = 0; ib < 256; ib++) {
+                    t[row | ib] = clampCode(Math.fma(x, rA, fixed + vb[ib] * rB), qmin, qmax, sh, lo, hi);
+                }
+            } else {
+                for (int ib = 0; ib < 256; ib++) {
+                    t[row | ib] = clampCode(Math.fma(x, rA, Math.fma(vb[ib], rB, fixed)), qmin, qmax, sh, lo, hi);
+                }
             }
         }
         return t;
+    }
+
+    /** {@code r} rounded to nearest even, saturated to [qmin, qmax], unshifted by {@code sh}, then clamped to [lo, hi]. */
+    private static byte clampCode(float r, double qmin, double qmax, int sh, int lo, int hi) {
+        int q = (int) Math.max(qmin, Math.min(qmax, Math.rint(r))) - sh;
+        return (byte) Math.min(hi, Math.max(lo, q));
     }
 
     /**
@@ -137,9 +155,14 @@ public final class Tables {
             vb[i] = fb.apply(dequantizeLinear(code(i, b.type()), b.zeroPoint(), b.scale()));
         }
         byte[] t = new byte[65536];
+        float scale = c.scale();
+        int zp = c.zeroPoint();
+        int qmin = c.type().qmin();
+        int qmax = c.type().qmax();
         for (int ia = 0; ia < 256; ia++) {
+            float x = va[ia];
             for (int ib = 0; ib < 256; ib++) {
-                int q = quantizeLinear(va[ia] + vb[ib], c.scale(), c.zeroPoint(), c.type().qmin(), c.type().qmax());
+                int q = quantizeLinear(x + vb[ib], scale, zp, qmin, qmax);
                 t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
             }
         }
@@ -156,14 +179,18 @@ public final class Tables {
     public static byte[] mul(QTensor a, QTensor b, QTensor c, int lo, int hi) {
         float ratio = a.scale() * b.scale() / c.scale();
         float zc = (float) c.zeroPoint();
+        int[] vb = new int[256];
+        for (int i = 0; i < 256; i++) {
+            vb[i] = code(i, b.type()) - b.zeroPoint();
+        }
+        double qmin = c.type().qmin();
+        double qmax = c.type().qmax();
         byte[] t = new byte[65536];
         for (int ia = 0; ia < 256; ia++) {
             int va = code(ia, a.type()) - a.zeroPoint();
             for (int ib = 0; ib < 256; ib++) {
-                int vb = code(ib, b.type()) - b.zeroPoint();
-                float r = (float) (va * vb) * ratio + zc;
-                int q = (int) Math.max(c.type().qmin(), Math.min(c.type().qmax(), Math.rint(r)));
-                t[ia << 8 | ib] = (byte) Math.min(hi, Math.max(lo, q));
+                float r = (float) (va * vb[ib]) * ratio + zc;
+                t[ia << 8 | ib] = clampCode(r, qmin, qmax, 0, lo, hi);
             }
         }
         return t;

@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.intbench.isa.IntbenchException;
 import io.intbench.onnx.OnnxProto;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Decoding of TensorProto per onnx.proto's rules for raw_data and the typed fields. */
@@ -102,5 +105,52 @@ class TensorTest {
         assertEquals(1, one.size());
         assertThrows(IllegalArgumentException.class, () -> Tensor.ofFloats(new long[] {2}, 1));
         assertThrows(IllegalArgumentException.class, () -> new Tensor(DataTypes.INT8, new long[] {1}, new float[1], null));
+    }
+
+    /**
+     * The bulk raw_data decoder (one loop per element type) gives what reading element by element with
+     * ByteBuffer and {@link DataTypes#wrap} gives, for every storable type, on random bytes.
+     */
+    @Test
+    void rawDataDecodesAsElementByElement() {
+        Random r = new Random(7);
+        int[] types = {DataTypes.FLOAT, DataTypes.DOUBLE, DataTypes.FLOAT16, DataTypes.BFLOAT16, DataTypes.UINT8,
+            DataTypes.INT8, DataTypes.BOOL, DataTypes.UINT16, DataTypes.INT16, DataTypes.INT32, DataTypes.UINT32,
+            DataTypes.INT64, DataTypes.UINT64, DataTypes.UINT4, DataTypes.INT4};
+        for (int type : types) {
+            for (int n : new int[] {0, 1, 7, 1000}) {
+                int bits = DataTypes.bits(type);
+                byte[] raw = new byte[(n * bits + 7) / 8];
+                r.nextBytes(raw);
+                Tensor t = decode(proto(type, n).setRawData(ByteString.copyFrom(raw)));
+                if (type == DataTypes.INT8 || type == DataTypes.UINT8) {
+                    assertArrayEquals(raw, t.int8Bytes(), DataTypes.name(type));    // held as its bytes
+                    assertEquals(t, Tensor.ofInts(type, new long[] {n}, t.toLongs()));
+                }
+                ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < n; i++) {
+                    String at = DataTypes.name(type) + " element " + i + " of " + n;
+                    if (DataTypes.isFloat(type)) {
+                        float want = switch (type) {
+                            case DataTypes.FLOAT -> b.getFloat();
+                            case DataTypes.DOUBLE -> (float) b.getDouble();
+                            case DataTypes.FLOAT16 -> DataTypes.halfToFloat(b.getShort() & 0xffff);
+                            default -> DataTypes.bfloat16ToFloat(b.getShort() & 0xffff);
+                        };
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(t.floats()[i]), at);
+                    } else {
+                        long x = switch (bits) {
+                            case 4 -> b.get(i / 2) >> (4 * (i % 2));
+                            case 8 -> b.get();
+                            case 16 -> b.getShort();
+                            case 32 -> b.getInt();
+                            default -> b.getLong();
+                        };
+                        assertEquals(DataTypes.wrap(type, x), t.ints()[i], at);
+                        assertEquals(DataTypes.wrap(type, x), t.intAt(i), at);
+                    }
+                }
+            }
+        }
     }
 }

@@ -49,6 +49,13 @@ class OnnxLoaderTest {
                 .stream().map(OnnxProto.TensorShapeProto.Dimension::getDimValue).toList());
     }
 
+    /** A file of many read chunks (the loader reads it piece by piece) loads as its bytes parse. */
+    @Test
+    void largeFileLoadsAsItsBytesParse() throws IOException {
+        Path p = resource("mobilenetv2-12-int8.onnx");
+        assertEquals(OnnxLoader.parse(Files.readAllBytes(p), "in memory"), OnnxLoader.load(p));
+    }
+
     @Test
     void missingFileIsInvalidInputNamingTheFile() {
         Path p = dir.resolve("nope.onnx");

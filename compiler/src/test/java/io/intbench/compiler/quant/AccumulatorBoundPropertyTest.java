@@ -176,6 +176,15 @@ class AccumulatorBoundPropertyTest {
         return new Edge(t, target, channels, hot, perChannel, w, wZp, bias, seed);
     }
 
+    /** Weight codes (each in its type's range) as the bytes a QOp holds. */
+    static byte[] bytes(int[] codes) {
+        byte[] b = new byte[codes.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) codes[i];
+        }
+        return b;
+    }
+
     private static QTensor tensor(String name, DType t, int zp, long... shape) {
         return new QTensor(name, t, shape, 0.02f, zp);
     }
@@ -183,7 +192,7 @@ class AccumulatorBoundPropertyTest {
     private static QOp.MatMul matMul(Edge e) {
         Types t = e.types();
         return new QOp.MatMul("fc_edge", List.of("fc_edge_node"), tensor("x", t.xType(), t.zx(), 1, e.perChannel()),
-                tensor("y", DType.UINT8, 0, 1, e.channels()), e.weights(), t.wType(), e.perChannel(), e.channels(),
+                tensor("y", DType.UINT8, 0, 1, e.channels()), bytes(e.weights()), t.wType(), e.perChannel(), e.channels(),
                 e.wZp(), filled(e.channels(), 0.01f), e.bias(), 1f, false, 0, 255);
     }
 
@@ -191,7 +200,7 @@ class AccumulatorBoundPropertyTest {
     private static QOp.Conv conv(Edge e) {
         Types t = e.types();
         return new QOp.Conv("conv_edge", List.of("conv_edge_node"), tensor("x", t.xType(), t.zx(), 1, e.perChannel(), 1, 1),
-                tensor("y", DType.UINT8, 0, 1, e.channels(), 1, 1), e.weights(), t.wType(),
+                tensor("y", DType.UINT8, 0, 1, e.channels(), 1, 1), bytes(e.weights()), t.wType(),
                 new int[] {e.channels(), e.perChannel(), 1, 1}, e.wZp(), filled(e.channels(), 0.01f), e.bias(),
                 new int[] {1, 1}, new int[] {0, 0, 0, 0}, new int[] {1, 1}, 1, 0, 255);
     }
@@ -280,7 +289,7 @@ class AccumulatorBoundPropertyTest {
         int[] w = new int[k];
         java.util.Arrays.fill(w, t.zw());                  // all terms zero: the bias alone is the bound
         QOp.MatMul m = new QOp.MatMul("fc_min", List.of("fc_min"), tensor("x", t.xType(), t.zx(), 1, k),
-                tensor("y", DType.UINT8, 0, 1, 1), w, t.wType(), k, 1, new int[] {t.zw()}, new float[] {0.01f},
+                tensor("y", DType.UINT8, 0, 1, 1), bytes(w), t.wType(), k, 1, new int[] {t.zw()}, new float[] {0.01f},
                 new int[] {Integer.MIN_VALUE}, 1f, true, 0, 255);
         assertEquals(LIMIT, AccumulatorBound.bound(m));
         assertThrows(IntbenchException.UnsupportedModel.class, () -> AccumulatorBound.check(model(m)));
@@ -353,7 +362,7 @@ class AccumulatorBoundPropertyTest {
         int oh = (k.h() + k.pads()[0] + k.pads()[2] - ((k.kh() - 1) * k.dil()[0] + 1)) / k.strides()[0] + 1;
         int ow = (k.w() + k.pads()[1] + k.pads()[3] - ((k.kw() - 1) * k.dil()[1] + 1)) / k.strides()[1] + 1;
         QOp.Conv op = new QOp.Conv("conv_rand", List.of("conv_rand"), tensor("x", t.xType(), t.zx(), 1, k.inC(), k.h(), k.w()),
-                tensor("y", DType.UINT8, 0, 1, k.outC(), oh, ow), k.weights(), t.wType(),
+                tensor("y", DType.UINT8, 0, 1, k.outC(), oh, ow), bytes(k.weights()), t.wType(),
                 new int[] {k.outC(), k.inC() / k.groups(), k.kh(), k.kw()}, k.wZp(), filled(k.outC(), 0.01f), k.bias(),
                 k.strides(), k.pads(), k.dil(), k.groups(), 0, 255);
         long[] bounds = AccumulatorBound.channelBounds(op);
@@ -434,7 +443,7 @@ class AccumulatorBoundPropertyTest {
             x[i] = code(rnd, t.xType(), extreme);
         }
         QOp.MatMul op = new QOp.MatMul("fc_rand", List.of("fc_rand"), tensor("x", t.xType(), t.zx(), rows, k),
-                tensor("y", DType.UINT8, 0, rows, n), w, t.wType(), k, n, wZp, filled(n, 0.01f), bias, 1f, true, 0, 255);
+                tensor("y", DType.UINT8, 0, rows, n), bytes(w), t.wType(), k, n, wZp, filled(n, 0.01f), bias, 1f, true, 0, 255);
         long[] bounds = AccumulatorBound.channelBounds(op);
         long max = 0;
         for (int j = 0; j < n; j++) {
@@ -476,7 +485,7 @@ class AccumulatorBoundPropertyTest {
         int bias = (int) Math.signum(dot) * rnd.nextInt(1 << 20);
         long acc = bias + dot;
         QOp.MatMul op = new QOp.MatMul("fc_tight", List.of("fc_tight"), tensor("x", t0.xType(), zx, 1, k),
-                tensor("y", DType.UINT8, 0, 1, 1), w, t0.wType(), k, 1, new int[] {zw}, new float[] {0.01f},
+                tensor("y", DType.UINT8, 0, 1, 1), bytes(w), t0.wType(), k, 1, new int[] {zw}, new float[] {0.01f},
                 new int[] {bias}, 1f, false, 0, 255);
         assertEquals(Math.abs(acc), AccumulatorBound.bound(op));
     }

@@ -113,8 +113,8 @@ class ZeroPointFoldingPropertyTest {
             }
         }
         QOp.MatMul op = new QOp.MatMul("fc", List.of("fc"), new QTensor("x", xt, new long[] {1, k}, 0.02f, zx),
-                new QTensor("y", DType.UINT8, new long[] {1, n}, 0.02f, 0), w, wt, k, n, wZp, new float[n], bias, 1f,
-                false, 0, 255);
+                new QTensor("y", DType.UINT8, new long[] {1, n}, 0.02f, 0), AccumulatorBoundPropertyTest.bytes(w), wt, k, n,
+                wZp, new float[n], bias, 1f, false, 0, 255);
         long[] bounds = AccumulatorBound.channelBounds(op);
         for (int j = 0; j < n; j++) {
             long exact = bias[j];
