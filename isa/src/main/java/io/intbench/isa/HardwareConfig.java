@@ -54,22 +54,17 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
     /** Report and file names are derived from the name, so it must be a safe file-name stem. */
     private static final Pattern NAME_RULE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
-    /** Jackson's mapper, made on first use: most runs never need it ({@link PlainJson} reads plain configs). */
-    private static final class Json {
-        private Json() { }
-
-        static final JsonMapper MAPPER = JsonMapper.builder()
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-                // "16" (a string) for an integer key is almost always a hand-editing slip; say so instead of guessing.
-                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                .build();
-    }
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // "16" (a string) for an integer key is almost always a hand-editing slip; say so instead of guessing.
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     /** How operands move through the array (SCALE-Sim's names). */
     public enum Dataflow {
@@ -191,12 +186,8 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
      * starts every error message.
      */
     public static HardwareConfig parse(String json, String source) {
-        HardwareConfig plain = fromPlain(PlainJson.parse(json));
-        if (plain != null) {
-            return plain;
-        }
         try {
-            return Json.MAPPER.readValue(json, HardwareConfig.class);
+            return MAPPER.readValue(json, HardwareConfig.class);
         } catch (JsonProcessingException e) {
             IntbenchException.InvalidConfig ic = translate(e, source);
             if (e instanceof UnrecognizedPropertyException u) {
@@ -209,48 +200,6 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
             }
             throw ic;
         }
-    }
-
-    /**
-     * The config a plain JSON object ({@link PlainJson}) describes when it has exactly the schema's keys with
-     * values of their types and every value passes its check; otherwise null, and Jackson reads the text
-     * (and names the line and column of what is wrong). Jackson reads such an object to the same config.
-     */
-    private static HardwareConfig fromPlain(Map<String, Object> m) {
-        if (!keys(m, "name", "clockMHz", "array", "scratchpad", "accumulator", "vector", "dram")) {
-            return null;
-        }
-        Map<String, Object> a = object(m, "array");
-        Map<String, Object> sp = object(m, "scratchpad");
-        Map<String, Object> ac = object(m, "accumulator");
-        Map<String, Object> v = object(m, "vector");
-        Map<String, Object> d = object(m, "dram");
-        if (!(m.get("name") instanceof String name) || !(m.get("clockMHz") instanceof Integer clock)
-                || !keys(a, "rows", "cols", "dataflow") || !keys(sp, "kib", "banks") || !keys(ac, "kib")
-                || !keys(v, "lanes") || !keys(d, "bytesPerCycle", "latencyCycles")
-                || !(a.get("rows") instanceof Integer rows) || !(a.get("cols") instanceof Integer cols)
-                || !(a.get("dataflow") instanceof String flow) || !(flow.equals("WS") || flow.equals("OS"))
-                || !(sp.get("kib") instanceof Integer spKib) || !(sp.get("banks") instanceof Integer banks)
-                || !(ac.get("kib") instanceof Integer accKib) || !(v.get("lanes") instanceof Integer lanes)
-                || !(d.get("bytesPerCycle") instanceof Integer bpc) || !(d.get("latencyCycles") instanceof Integer lat)) {
-            return null;
-        }
-        try {
-            return new HardwareConfig(name, clock, new Array(rows, cols, Dataflow.valueOf(flow)), new Scratchpad(spKib, banks),
-                    new Accumulator(accKib), new Vector(lanes), new Dram(bpc, lat));
-        } catch (IntbenchException.InvalidConfig e) {
-            return null;
-        }
-    }
-
-    /** True when {@code m} has exactly these keys. */
-    private static boolean keys(Map<String, Object> m, String... keys) {
-        return m != null && m.size() == keys.length && m.keySet().containsAll(List.of(keys));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> object(Map<String, Object> m, String key) {
-        return m.get(key) instanceof Map<?, ?> o ? (Map<String, Object>) o : null;
     }
 
     /** The default preset, {@code edge-16x16-ws}. */
@@ -292,7 +241,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
         if (keyEqualsValue.isEmpty()) {
             return this;
         }
-        ObjectNode tree = Json.MAPPER.valueToTree(this);
+        ObjectNode tree = MAPPER.valueToTree(this);
         List<String> valid = leafKeys(tree, "");
         for (String kv : keyEqualsValue) {
             int eq = kv.indexOf('=');
@@ -324,7 +273,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
         }
         String source = "overrides " + keyEqualsValue + " of " + name;
         try {
-            return Json.MAPPER.treeToValue(tree, HardwareConfig.class);
+            return MAPPER.treeToValue(tree, HardwareConfig.class);
         } catch (JsonProcessingException e) {
             throw translate(e, source);
         } catch (IllegalArgumentException e) {
@@ -334,7 +283,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     /** The dotted keys a config has, in schema order ({@code name}, {@code clockMHz}, {@code array.rows}, ...). */
     public static List<String> keys() {
-        return leafKeys(Json.MAPPER.valueToTree(defaultConfig()), "");
+        return leafKeys(MAPPER.valueToTree(defaultConfig()), "");
     }
 
     private static List<String> leafKeys(JsonNode node, String prefix) {
@@ -463,7 +412,7 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     /** Where the field of the given dotted path starts in the JSON text, or null. */
     private static JsonLocation locateKey(String json, String dottedKey) {
-        try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
             java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
             String pending = null;
             for (com.fasterxml.jackson.core.JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {

@@ -3,7 +3,6 @@ package io.intbench.isa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -228,37 +226,6 @@ class HardwareConfigTest {
                         + "\"clockMHz\":1000,\"dram\":{\"bytesPerCycle\":16,\"latencyCycles\":100},\"name\":\"edge-16x16-ws\","
                         + "\"scratchpad\":{\"banks\":4,\"kib\":256},\"vector\":{\"lanes\":16}}",
                 HardwareConfig.defaultConfig().canonicalJson());
-    }
-
-    /** Configs in plain JSON are read without Jackson, to the config Jackson reads from them. */
-    @Test
-    void plainConfigsReadAsJacksonReadsThem() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper jackson = new com.fasterxml.jackson.databind.ObjectMapper();
-        List<String> texts = new java.util.ArrayList<>();
-        for (String p : HardwareConfig.presetNames()) {
-            try (var in = HardwareConfig.class.getResourceAsStream("/configs/" + p + ".json")) {
-                texts.add(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-            }
-        }
-        texts.add(EDGE);
-        texts.add(EDGE.replace("\"WS\"", "\"OS\"").replace("\n", "\r\n\t").replace("100,", "0,"));
-        for (String t : texts) {
-            assertTrue(PlainJson.parse(t) != null, t);
-            assertEquals(jackson.readValue(t, HardwareConfig.class), HardwareConfig.parse(t, "test.json"), t);
-        }
-    }
-
-    /** The plain reader takes objects, escape-free strings and ints, and leaves everything else to Jackson. */
-    @Test
-    void plainJsonRefusesWhatIsNotPlain() {
-        assertEquals(Map.of("a", Map.of("b", -2147483648, "c", 0), "d", "x y", "e", Map.of()),
-                PlainJson.parse(" {\"a\": {\"b\": -2147483648, \"c\": -0}, \"d\":\"x y\",\"e\":{}}\n"));
-        for (String t : List.of("{\"a\": 1.0}", "{\"a\": 1e3}", "{\"a\": \"\\u0041\"}", "{\"a\": 01}",
-                "{\"a\": 1, \"a\": 2}", "{\"a\": [1]}", "{\"a\": true}", "{\"a\": null}", "{} x", "{\"a\": 2147483648}",
-                "// c\n{}", "{\"a\": 1,}", "{\"a\" 1}", "{\"a\": -}", "", "[]", "{\"a\": \"tab\there\"}",
-                "{\"a\":".repeat(PlainJson.MAX_DEPTH + 1) + "1" + "}".repeat(PlainJson.MAX_DEPTH + 1))) {
-            assertNull(PlainJson.parse(t), t);
-        }
     }
 
     /**
