@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +28,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -301,29 +303,24 @@ public record HardwareConfig(String name, int clockMHz, Array array, Scratchpad 
 
     // ---------------------------------------------------------------- identity
 
-    /**
-     * The config as JSON with keys sorted at every level and no whitespace: the input of {@link #hash()}.
-     * Written out by hand rather than through Jackson's serializers, whose first use costs tens of milliseconds
-     * in every compile (the hash goes into the program); {@code HardwareConfigTest} checks that it is the
-     * text Jackson writes for the config's tree with sorted keys. No value needs escaping: the name matches
-     * {@link #NAME_RULE}, the others are numbers and enum names.
-     */
+    /** The config as JSON with keys sorted at every level and no whitespace: the input of {@link #hash()}. */
     public String canonicalJson() {
-        // a StringBuilder, not a string concatenation: a concatenation of this many values is bootstrapped on its
-        // first use, which costs milliseconds in every fresh JVM
-        return new StringBuilder(256)
-                .append("{\"accumulator\":{\"kib\":").append(accumulator.kib())
-                .append("},\"array\":{\"cols\":").append(array.cols())
-                .append(",\"dataflow\":\"").append(array.dataflow().name())
-                .append("\",\"rows\":").append(array.rows())
-                .append("},\"clockMHz\":").append(clockMHz)
-                .append(",\"dram\":{\"bytesPerCycle\":").append(dram.bytesPerCycle())
-                .append(",\"latencyCycles\":").append(dram.latencyCycles())
-                .append("},\"name\":\"").append(name)
-                .append("\",\"scratchpad\":{\"banks\":").append(scratchpad.banks())
-                .append(",\"kib\":").append(scratchpad.kib())
-                .append("},\"vector\":{\"lanes\":").append(vector.lanes())
-                .append("}}").toString();
+        try {
+            return MAPPER.writeValueAsString(sorted(MAPPER.valueToTree(this)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a validated config always serialises", e);
+        }
+    }
+
+    private static JsonNode sorted(JsonNode node) {
+        if (!node.isObject()) {
+            return node;
+        }
+        TreeMap<String, JsonNode> fields = new TreeMap<>();
+        node.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        fields.forEach(out::set);
+        return out;
     }
 
     /**
