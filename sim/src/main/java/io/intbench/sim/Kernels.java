@@ -158,8 +158,6 @@ public final class Kernels {
          * are outputs.
          */
         final boolean vector;
-        /** The row length of the {@code [K][outHW]} im2col matrix of the scalar products. */
-        final int colStride;
         /** Phase plane geometry ({@link #direct}): rows and columns per plane, planes per input channel. */
         final int qh;
         final int qw;
@@ -227,8 +225,7 @@ public final class Kernels {
             // slack only feeds wide positions that are dropped), so they need no clearing
             planes = vector && gemm ? Scratch.ints(Scratch.PLANES, icg * phases * qh * qw + tw) : null;
             wide = vector && gemm ? Scratch.ints(Scratch.WIDE, ocg * runPad) : null;
-            colStride = outHW;
-            col = gemm && !vector ? Scratch.ints(Scratch.COL, colStride * k) : null;
+            col = gemm && !vector ? Scratch.ints(Scratch.COL, outHW * k) : null;
             boolean ok = d.clampMin() <= d.clampMax();
             for (int oc = 0; oc < d.outC(); oc++) {
                 ok &= rq[2 * oc] >= 0 && rq[2 * oc] < 1 << Requant.FLOAT_SIGNIFICAND_BITS;
@@ -272,7 +269,7 @@ public final class Kernels {
                 case IM2COL -> im2col(lo, hi);
                 case GEMM -> gemm(4 * lo, Math.min(ocg, 4 * hi));
                 case IM2COL_T -> im2colByTap(lo, hi);
-                case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi), 0, outHW);
+                case GEMM_T -> gemmByPosition(4 * lo, Math.min(ocg, 4 * hi));
                 case GEMM_V -> gemmVector(4 * lo, Math.min(ocg, 4 * hi));
                 case PLANES -> phasePlanes(planes, srcIn + (n * d.inC() + g * icg) * inHW, lo, hi);
                 default -> direct(lo, hi);
@@ -333,8 +330,8 @@ public final class Kernels {
                 int colOff = kw * d.dilW() - d.padLeft();
                 int owLo = firstInside(colOff, sw);
                 int owEnd = Math.min(outW, endInside(colOff, sw, inW));
-                int row = t * colStride;
-                java.util.Arrays.fill(col, row, row + colStride, 0);
+                int row = t * outHW;
+                java.util.Arrays.fill(col, row, row + outHW, 0);
                 for (int oh = 0; oh < d.outH(); oh++) {
                     int ih = oh * sh - d.padTop() + kh * d.dilH();
                     if (ih < 0 || ih >= inH) {
@@ -413,8 +410,7 @@ public final class Kernels {
                 int v = len - len % lanes;
                 int m = rq[2 * oc];
                 int s = -rq[2 * oc + 1];
-                int bandShift = s + quickBits - 25;
-                long band = bandShift >= 0 ? 1L << bandShift : 0;
+                long band = quickBand(s, quickBits);
                 if (v == 0 || io.intbench.simd.IntGemm.requantRow(acc, a, v, mem, o, m, s, band, d.outZp(), d.clampMin(), d.clampMax())) {
                     done = v;
                     if (v < len && a + v + lanes <= acc.length
@@ -430,11 +426,10 @@ public final class Kernels {
         }
 
         /**
-         * Output channels {@code [lo, hi)} of group {@code g} at positions {@code [pLo, pHi)} along output
-         * positions: per tile of positions, four accumulator rows each get {@code w[oc][t] * col[t][p]}
-         * added for every tap.
+         * Output channels {@code [lo, hi)} of group {@code g} along output positions: per tile of
+         * positions, four accumulator rows each get {@code w[oc][t] * col[t][p]} added for every tap.
          */
-        private void gemmByPosition(int lo, int hi, int pLo, int pHi) {
+        private void gemmByPosition(int lo, int hi) {
             int k = this.k;
             int[] col = this.col;
             int[] wk = this.wk;
@@ -444,8 +439,8 @@ public final class Kernels {
             int[] a3 = new int[POSITION_TILE];
             int ocBase = g * ocg;
             int outBase = out + n * d.outC() * outHW;
-            for (int p0 = pLo; p0 < pHi; p0 += POSITION_TILE) {
-                int len = Math.min(POSITION_TILE, pHi - p0);
+            for (int p0 = 0; p0 < outHW; p0 += POSITION_TILE) {
+                int len = Math.min(POSITION_TILE, outHW - p0);
                 for (int oc = ocBase + lo; oc < ocBase + hi; oc += 4) {
                     int m = Math.min(4, ocBase + hi - oc);    // 1 to 4 live channels; dead rows use weight 0
                     java.util.Arrays.fill(a0, 0, len, bias[oc]);
@@ -458,7 +453,7 @@ public final class Kernels {
                         int w1 = m > 1 ? wk[b0 + k + t] : 0;
                         int w2 = m > 2 ? wk[b0 + 2 * k + t] : 0;
                         int w3 = m > 3 ? wk[b0 + 3 * k + t] : 0;
-                        int c = t * colStride + p0;
+                        int c = t * outHW + p0;
                         for (int i = 0; i < len; i++) {
                             int v = col[c + i];
                             a0[i] += w0 * v;
@@ -559,11 +554,7 @@ public final class Kernels {
             int run = (outH - 1) * qw + outW;
             int lastGroup = -1;
             for (int oc = lo; oc < hi; oc++) {
-                int g = oc / ocg;
-                if (g != lastGroup) {
-                    phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, 0, icg);
-                    lastGroup = g;
-                }
+                lastGroup = planesFor(x, oc, lastGroup);
                 java.util.Arrays.fill(acc, bias[oc]);
                 for (int ic = 0; ic < icg; ic++) {
                     for (int kh = 0; kh < d.kH(); kh++) {
@@ -592,6 +583,18 @@ public final class Kernels {
             }
         }
 
+        /**
+         * Fills {@code x} with the phase planes of output channel {@code oc}'s group unless it holds group
+         * {@code built} already, and returns the group it holds.
+         */
+        private int planesFor(int[] x, int oc, int built) {
+            int g = oc / ocg;
+            if (g != built) {
+                phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, 0, icg);
+            }
+            return g;
+        }
+
         /** {@link #direct} with the Vector API: each channel's taps summed in registers a tile at a time ({@link #xOff}). */
         private void directVector(int lo, int hi) {
             int tw = io.intbench.simd.IntGemm.tileWidth();
@@ -600,11 +603,7 @@ public final class Kernels {
             byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
             int lastGroup = -1;
             for (int oc = lo; oc < hi; oc++) {
-                int g = oc / ocg;
-                if (g != lastGroup) {
-                    phasePlanes(x, srcIn + (n * d.inC() + g * icg) * inHW, 0, icg);
-                    lastGroup = g;
-                }
+                lastGroup = planesFor(x, oc, lastGroup);
                 for (int p = 0; p < runPad; p += tw) {
                     io.intbench.simd.IntGemm.tile1(x, xOff, p, wk, oc * k, k, bias[oc], acc, p);
                 }
@@ -774,8 +773,7 @@ public final class Kernels {
         long p = mag * m;
         long half = 1L << (s - 1);
         long rem = p & ((half << 1) - 1);
-        int bandShift = s + clampBits - 25;
-        long band = bandShift >= 0 ? 1L << bandShift : 0;
+        long band = quickBand(s, clampBits);
         if (mag >= 1 << 24 || Math.abs(rem - half) <= band) {
             return ortRequantize(acc, m, e, zp, qmin, qmax);
         }
@@ -785,6 +783,12 @@ public final class Kernels {
         long lo = (long) qmin - zp;
         long hi = (long) qmax - zp;
         return (int) (Math.max(lo, Math.min(r, hi)) + zp);
+    }
+
+    /** {@link #ortRequantizeQuick}'s band for exponent {@code -s}: {@code 2^(s + clampBits - 25)}, or 0 when that is below 1. */
+    static long quickBand(int s, int clampBits) {
+        int shift = s + clampBits - 25;
+        return shift >= 0 ? 1L << shift : 0;
     }
 
     /**

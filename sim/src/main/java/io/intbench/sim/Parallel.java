@@ -37,17 +37,21 @@ public final class Parallel {
         return threads;
     }
 
+    /** Daemon threads named {@code name}: they never keep the JVM alive. */
+    private static ThreadFactory daemons(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private static synchronized ExecutorService pool(int size) {
         if (pool == null || poolSize != size) {
             if (pool != null) {
                 pool.shutdown();
             }
-            ThreadFactory daemons = r -> {
-                Thread t = new Thread(r, "intbench-sim-worker");
-                t.setDaemon(true);
-                return t;
-            };
-            pool = Executors.newFixedThreadPool(size, daemons);
+            pool = Executors.newFixedThreadPool(size, daemons("intbench-sim-worker"));
             poolSize = size;
         }
         return pool;
@@ -67,11 +71,7 @@ public final class Parallel {
         ExecutorService ex;
         synchronized (Parallel.class) {
             if (timingThread == null) {
-                timingThread = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "intbench-sim-timing");
-                    t.setDaemon(true);
-                    return t;
-                });
+                timingThread = Executors.newSingleThreadExecutor(daemons("intbench-sim-timing"));
             }
             ex = timingThread;
         }

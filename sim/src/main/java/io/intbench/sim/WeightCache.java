@@ -17,7 +17,7 @@ final class WeightCache {
     private WeightCache() { }
 
     /** What the widened array was made from: the weight bytes and the little-endian int32 zero points. */
-    private record Key(int w, int wBytes, int wZpAddr, int zpCount, boolean signed, int rows, int slackRows) { }
+    private record Key(int w, int rows, int k, int wZpAddr, boolean signed, int slackRows) { }
 
     private record Entry(byte[] weights, byte[] zeroPoints, int[] widened) { }
 
@@ -34,7 +34,7 @@ final class WeightCache {
      */
     static int[] widened(byte[] mem, int w, int rows, int k, int wZpAddr, boolean signed, int slackRows) {
         int wBytes = rows * k;
-        Key key = new Key(w, wBytes, wZpAddr, rows, signed, rows, slackRows);
+        Key key = new Key(w, rows, k, wZpAddr, signed, slackRows);
         synchronized (CACHE) {
             Entry e = CACHE.get(key);
             if (e != null && Arrays.equals(mem, w, w + wBytes, e.weights(), 0, wBytes)

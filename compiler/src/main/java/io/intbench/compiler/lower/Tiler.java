@@ -457,6 +457,18 @@ final class Tiler {
         return new long[] {best, bestEst};
     }
 
+    /** Tiles of {@code tp} whole planes (the last one fewer) of a vector layer's single input and its output. */
+    private static List<Tile> planeTiles(VectorOp op, int planes, int tp, long inPlane, long outPlane) {
+        List<Tile> out = new ArrayList<>();
+        for (int p0 = 0; p0 < planes; p0 += tp) {
+            int n = Math.min(tp, planes - p0);
+            out.add(new Tile(op.desc(), true, Math.toIntExact(n * outPlane), 0,
+                    List.of(new Dma(op.ins()[0] + p0 * inPlane, n * inPlane, true)),
+                    new Dma(op.outAddr() + p0 * outPlane, n * outPlane, false)));
+        }
+        return out;
+    }
+
     private static List<Tile> vectorTiles(String layer, VectorOp op, long half, HardwareConfig cfg) {
         Descriptor d = op.d();
         List<Tile> out = new ArrayList<>();
@@ -490,13 +502,7 @@ final class Tiler {
             // rows of one plane: the plane's estimate times the planes
             if (byPlanes != null && (byRows == null || byPlanes[1] <= byRows[1] * planes)) {
                 int tp = (int) byPlanes[0];
-                for (int p0 = 0; p0 < planes; p0 += tp) {
-                    int n = Math.min(tp, planes - p0);
-                    out.add(new Tile(op.desc(), true, Math.toIntExact(n * outPlane), 0,
-                            List.of(new Dma(op.ins()[0] + p0 * inPlane, n * inPlane, true)),
-                            new Dma(op.outAddr() + p0 * outPlane, n * outPlane, false)));
-                }
-                return out;
+                return planeTiles(op, planes, tp, inPlane, outPlane);
             }
             int tr = (int) byRows[0];
             for (int p = 0; p < planes; p++) {
@@ -551,13 +557,7 @@ final class Tiler {
                 int tp = (int) bestUnits(planes, half / (inPlane + outPlane), u -> new long[] {
                         CostModel.dmaCycles(u * inPlane, cfg), CostModel.dmaCycles(u * outPlane, cfg),
                         CostModel.vectorCycles(d, u * outPlane, 0, cfg)}, cfg)[0];
-                for (int p0 = 0; p0 < planes; p0 += tp) {
-                    int n = Math.min(tp, planes - p0);
-                    out.add(new Tile(op.desc(), true, Math.toIntExact(n * outPlane), 0,
-                            List.of(new Dma(op.ins()[0] + p0 * inPlane, n * inPlane, true)),
-                            new Dma(op.outAddr() + p0 * outPlane, n * outPlane, false)));
-                }
-                return out;
+                return planeTiles(op, planes, tp, inPlane, outPlane);
             }
             java.util.function.LongUnaryOperator inRows = n -> Math.min(rz.inH(), (n * rz.inH() + rz.outH() - 1) / rz.outH() + 2);
             int maxTr = rz.outH();
