@@ -148,16 +148,16 @@ final class SimulateCommand implements Callable<Integer> {
         }
         int nextWork = -1;
         for (int pc = n - 1; pc >= 0; pc--) {
-            Timing.Slot s = t.slots()[pc];
+            Timing.Slot s = t.slots().get(pc);
             io.intbench.isa.Instruction ins = p.code().get(pc);
             if (isWork(p, t, pc)) {
                 nextWork = pc;
             } else if (s != null && ins.op() == io.intbench.isa.Opcode.LOAD) {
-                long until = nextWork >= 0 ? Math.max(s.end(), t.slots()[nextWork].end()) : s.end();
+                long until = nextWork >= 0 ? Math.max(s.end(), t.slots().get(nextWork).end()) : s.end();
                 delta.merge(s.start(), ins.operand(1), Long::sum);
                 delta.merge(until, -ins.operand(1), Long::sum);
             } else if (s != null && ins.op() == io.intbench.isa.Opcode.STORE) {
-                long from = prev[pc] >= 0 ? Math.min(s.start(), t.slots()[prev[pc]].start()) : s.start();
+                long from = prev[pc] >= 0 ? Math.min(s.start(), t.slots().get(prev[pc]).start()) : s.start();
                 delta.merge(from, ins.operand(1), Long::sum);
                 delta.merge(s.end(), -ins.operand(1), Long::sum);
             }
@@ -166,7 +166,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private static boolean isWork(Program p, Timing.Result t, int pc) {
-        Timing.Slot s = t.slots()[pc];
+        Timing.Slot s = t.slots().get(pc);
         io.intbench.isa.Unit u = p.code().get(pc).op().unit();
         return s != null && s.end() > s.start() && (u == io.intbench.isa.Unit.ARRAY || u == io.intbench.isa.Unit.VECTOR);
     }
@@ -179,8 +179,8 @@ final class SimulateCommand implements Callable<Integer> {
             events.add(Map.of("name", "thread_name", "ph", "M", "pid", 1, "tid", tid++, "args", Map.of("name", u.name())));
         }
         java.util.TreeMap<Long, Long> bw = new java.util.TreeMap<>();
-        for (int pc = 0; pc < t.slots().length; pc++) {
-            Timing.Slot s = t.slots()[pc];
+        for (int pc = 0; pc < t.slots().size(); pc++) {
+            Timing.Slot s = t.slots().get(pc);
             if (s == null) {
                 continue;
             }

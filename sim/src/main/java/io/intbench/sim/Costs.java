@@ -30,19 +30,21 @@ public final class Costs {
      * instruction itself (the functional whole-layer computation) costs 0 cycles.
      */
     public static long[] latencies(Program p, HardwareConfig cfg) {
-        boolean[] tiled = new boolean[p.descriptors().size()];
-        for (Instruction i : p.code()) {
-            if (i.op() == Opcode.TILE || i.op() == Opcode.VTILE) {
-                if (i.desc() >= 0 && i.desc() < tiled.length) {
-                    tiled[i.desc()] = true;
-                }
-            }
+        return latencies(p, DecodedProgram.of(p), cfg, new long[p.code().size()]);
+    }
+
+    /**
+     * {@link #latencies(Program, HardwareConfig)} written into {@code out} (at least the program's length):
+     * one latency computed per latency class of the decoded program.
+     */
+    static long[] latencies(Program p, DecodedProgram d, HardwareConfig cfg, long[] out) {
+        long[] classLatency = new long[d.classes.size()];
+        for (int k = 0; k < classLatency.length; k++) {
+            classLatency[k] = d.tiledLayer[k] ? 0 : latency(p, d.classes.get(k), cfg);
         }
-        long[] out = new long[p.code().size()];
-        for (int pc = 0; pc < out.length; pc++) {
-            Instruction i = p.code().get(pc);
-            boolean layerOp = i.op().usesDescriptor() && i.op() != Opcode.TILE && i.op() != Opcode.VTILE;
-            out[pc] = layerOp && i.desc() >= 0 && i.desc() < tiled.length && tiled[i.desc()] ? 0 : latency(p, i, cfg);
+        int[] cls = d.latencyClass;
+        for (int pc = 0; pc < cls.length; pc++) {
+            out[pc] = classLatency[cls[pc]];
         }
         return out;
     }

@@ -75,7 +75,7 @@ public final class Parallel {
             }
             ex = timingThread;
         }
-        return ex.submit(() -> Timing.run(p, cfg));
+        return ex.submit(() -> Timing.summary(p, cfg));
     }
 
     /** The result of {@link #timingInBackground}, rethrowing what the timing model threw. */

@@ -67,7 +67,7 @@ public final class Simulator {
             }
         }
         double ms = (System.nanoTime() - t0) / 1e6;
-        Timing.Result timing = background != null ? Parallel.await(background) : Timing.run(p, cfg);
+        Timing.Result timing = background != null ? Parallel.await(background) : Timing.summary(p, cfg);
         if (onStep != null) {
             onStep.run();
         }
@@ -95,7 +95,7 @@ public final class Simulator {
     public static SimReport timingOnly(Program p, HardwareConfig cfg) {
         checkConfig(p, cfg);
         long t0 = System.nanoTime();
-        Timing.Result timing = Timing.run(p, cfg);
+        Timing.Result timing = Timing.summary(p, cfg);
         return report(p, cfg, timing, (System.nanoTime() - t0) / 1e6);
     }
 

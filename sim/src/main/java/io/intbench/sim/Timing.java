@@ -40,242 +40,371 @@ public final class Timing {
     /** When instruction {@code pc} started and ended. */
     public record Slot(long start, long end, long tokenWait, long portWait, long bankWait) { }
 
-    /** Everything the timing model measured. */
-    public record Result(long totalCycles, Slot[] slots, List<SimReport.LayerStats> layers, SimReport.Counters counters) { }
+    /**
+     * Every instruction's {@link Slot}, kept in primitive arrays (a program has tens of thousands of
+     * instructions).
+     */
+    public static final class Slots {
+        private final boolean[] ran;
+        private final long[] start;
+        private final long[] end;
+        private final long[] tokenWait;
+        private final long[] portWait;
+        private final long[] bankWait;
 
+        Slots(int n) {
+            ran = new boolean[n];
+            start = new long[n];
+            end = new long[n];
+            tokenWait = new long[n];
+            portWait = new long[n];
+            bankWait = new long[n];
+        }
+
+        /** Instruction {@code pc}'s slot, or null when the program halted before it. */
+        public Slot get(int pc) {
+            return ran[pc] ? new Slot(start[pc], end[pc], tokenWait[pc], portWait[pc], bankWait[pc]) : null;
+        }
+
+        /** The program's length. */
+        public int size() {
+            return ran.length;
+        }
+    }
+
+    /**
+     * Everything the timing model measured.
+     *
+     * @param slots every instruction's slot from {@link #run}; null from {@link #summary}
+     */
+    public record Result(long totalCycles, Slots slots, List<SimReport.LayerStats> layers, SimReport.Counters counters) { }
+
+    /** The {@link Unit} ordinal of each opcode, by {@link Opcode} ordinal. */
+    private static final int[] UNIT_OF = new int[Opcode.values().length];
     /** The queue ({@link Unit.Queue} ordinal) of each opcode, by {@link Opcode} ordinal. */
     private static final int[] QUEUE_OF = new int[Opcode.values().length];
+    private static final int LOAD = Unit.LOAD.ordinal();
+    private static final int ARRAY = Unit.ARRAY.ordinal();
+    private static final int VECTOR = Unit.VECTOR.ordinal();
+    private static final int STORE = Unit.STORE.ordinal();
+    private static final int EXEC_QUEUE = Unit.Queue.EXEC.ordinal();
 
     static {
         for (Opcode o : Opcode.values()) {
+            UNIT_OF[o.ordinal()] = o.unit().ordinal();
             QUEUE_OF[o.ordinal()] = o.unit().queue().ordinal();
         }
     }
 
-    public static Result run(Program p, HardwareConfig cfg) {
-        List<Instruction> code = p.code();
-        int n = code.size();
-        long[] latency = Costs.latencies(p, cfg);
-        // the three in-order queues: queue q holds the pcs queued[q][head[q] .. tail[q])
-        int[][] queued = new int[3][n];
-        int[] head = new int[3];
-        int[] tail = new int[3];
-        // per pc, read once: the dependency flags and whether it is a DMA
-        int[] deps = new int[n];
-        boolean[] dma = new boolean[n];
-        for (int pc = 0; pc < n; pc++) {
-            Instruction ins = code.get(pc);
-            int q = QUEUE_OF[ins.op().ordinal()];
-            queued[q][tail[q]++] = pc;
-            deps[pc] = ins.deps();
-            dma[pc] = Costs.isDma(ins);
-            if (ins.op() == Opcode.HALT) {
-                break;
-            }
-        }
-        // token FIFOs, holding the cycle at which each token becomes available
-        LongFifo l2e = new LongFifo();
-        LongFifo e2l = new LongFifo();
-        LongFifo e2s = new LongFifo();
-        LongFifo s2e = new LongFifo();
-        long[] queueFree = new long[3];
-        Slot[] slots = new Slot[n];
-        Intervals port = new Intervals();
-        int[] slotOf = spadSlots(code, latency);
-        boolean sharedBank = cfg.scratchpad().banks() < 2;
-        Intervals[] banks = sharedBank ? new Intervals[] {new Intervals()} : new Intervals[] {new Intervals(), new Intervals()};
-        int remaining = tail[0] + tail[1] + tail[2];
-        while (remaining > 0) {
-            boolean progress = false;
-            for (int q = 0; q < 3; q++) {
-                LongFifo popPrev = q == 1 ? l2e : q == 2 ? e2s : null;
-                LongFifo popNext = q == 0 ? e2l : q == 1 ? s2e : null;
-                while (head[q] < tail[q]) {
-                    int pc = queued[q][head[q]];
-                    int dep = deps[pc];
-                    boolean popsPrev = (dep & Instruction.POP_PREV) != 0;
-                    boolean popsNext = (dep & Instruction.POP_NEXT) != 0;
-                    if ((popsPrev && (popPrev == null || popPrev.isEmpty())) || (popsNext && (popNext == null || popNext.isEmpty()))) {
-                        break;
-                    }
-                    long ready = queueFree[q];
-                    if (popsPrev) {
-                        ready = Math.max(ready, popPrev.poll());
-                    }
-                    if (popsNext) {
-                        ready = Math.max(ready, popNext.poll());
-                    }
-                    long start = ready;
-                    long portFree = ready;
-                    Intervals bank = slotOf[pc] < 0 ? null : banks[sharedBank ? 0 : slotOf[pc]];
-                    long lat = latency[pc];
-                    if (dma[pc]) {
-                        portFree = port.firstFit(ready, lat);
-                        start = portFree;
-                        // the earliest start where both the port and the slot's banks are free
-                        while (bank != null) {
-                            long b = bank.firstFit(start, lat);
-                            long pt = port.firstFit(b, lat);
-                            if (pt == b) {
-                                start = b;
-                                break;
-                            }
-                            start = pt;
-                        }
-                        port.reserveAt(start, lat);
-                    } else if (bank != null) {
-                        start = bank.firstFit(ready, lat);
-                    }
-                    if (bank != null && lat > 0) {
-                        bank.reserveAt(start, lat);
-                    }
-                    long end = start + lat;
-                    slots[pc] = new Slot(start, end, ready - queueFree[q], portFree - ready, start - portFree);
-                    queueFree[q] = end;
-                    if ((dep & Instruction.PUSH_PREV) != 0) {
-                        (q == 1 ? e2l : s2e).add(end);
-                    }
-                    if ((dep & Instruction.PUSH_NEXT) != 0) {
-                        (q == 0 ? l2e : e2s).add(end);
-                    }
-                    head[q]++;
-                    remaining--;
-                    progress = true;
-                }
-            }
-            // no later instruction starts before the earliest free time of the queues still holding some
-            long horizon = Long.MAX_VALUE;
-            for (int q = 0; q < 3; q++) {
-                if (head[q] < tail[q]) {
-                    horizon = Math.min(horizon, queueFree[q]);
-                }
-            }
-            port.forget(horizon);
-            for (Intervals b : banks) {
-                b.forget(horizon);
-            }
-            if (!progress) {
-                StringBuilder heads = new StringBuilder();
-                for (int q = 0; q < 3; q++) {
-                    if (head[q] < tail[q]) {
-                        int pc = queued[q][head[q]];
-                        heads.append(" ").append(Unit.Queue.values()[q]).append(" queue waits at pc ").append(pc)
-                                .append(" (").append(code.get(pc).op()).append(");");
-                    }
-                }
-                throw new IntbenchException.SimulationTrap("deadlock: no queue can proceed, every head waits for a token that never comes:" + heads);
-            }
-        }
-        // every push must have met its pop: a token left over means the compiler's protocol is unbalanced
-        // (a later program reusing the queues would start with a stale token)
-        if (!l2e.isEmpty() || !e2l.isEmpty() || !e2s.isEmpty() || !s2e.isEmpty()) {
-            throw new IntbenchException.SimulationTrap("unbalanced dependency tokens at the end: load->exec " + l2e.size()
-                    + ", exec->load " + e2l.size() + ", exec->store " + e2s.size() + ", store->exec " + s2e.size()
-                    + " token(s) never popped");
-        }
-        return summarize(p, cfg, slots);
+    // bit fields of the per-pc word the event loop reads: the dependency flags (4 bits), the unit
+    // (3 bits), the queue (2 bits) and the scratchpad slot plus one (0: none)
+    private static final int UNIT_SHIFT = 4;
+    private static final int QUEUE_SHIFT = 7;
+    private static final int SLOT_SHIFT = 9;
+
+    /** Instruction {@code ins}'s word without its scratchpad slot. */
+    static int word(Instruction ins) {
+        int op = ins.op().ordinal();
+        return ins.deps() | UNIT_OF[op] << UNIT_SHIFT | QUEUE_OF[op] << QUEUE_SHIFT;
     }
 
-    private static Result summarize(Program p, HardwareConfig cfg, Slot[] slots) {
-        int nl = p.layers().size();
-        long[] end = new long[nl];
-        long[] compute = new long[nl];
-        long[] memory = new long[nl];
-        long[] stall = new long[nl];
-        long[] rd = new long[nl];
-        long[] wr = new long[nl];
-        long total = 0;
-        long arrayBusy = 0;
-        long vectorBusy = 0;
-        long dmaBusy = 0;
-        long dmaWait = 0;
-        long tokenWait = 0;
-        long bankWait = 0;
-        for (int pc = 0; pc < slots.length; pc++) {
-            Slot s = slots[pc];
-            if (s == null) {
-                continue;
-            }
-            Instruction ins = p.code().get(pc);
-            long lat = s.end() - s.start();
-            total = Math.max(total, s.end());
-            Unit u = ins.op().unit();
-            switch (u) {
-                case ARRAY -> arrayBusy += lat;
-                case VECTOR -> vectorBusy += lat;
-                case LOAD, STORE -> {
-                    dmaBusy += lat;
-                    dmaWait += s.portWait();
-                }
-                case CONTROL -> { }
-            }
-            if (u.queue() == Unit.Queue.EXEC) {
-                tokenWait += s.tokenWait();
-            }
-            bankWait += s.bankWait();
-            int l = p.pcLayer()[pc];
-            if (l < 0) {
-                continue;
-            }
-            end[l] = Math.max(end[l], s.end());
-            switch (u) {
-                case ARRAY, VECTOR -> compute[l] += lat;
-                case LOAD -> {
-                    memory[l] += lat;
-                    rd[l] += ins.operand(1);
-                }
-                case STORE -> {
-                    memory[l] += lat;
-                    wr[l] += ins.operand(1);
-                }
-                case CONTROL -> { }
-            }
-            if (u.queue() == Unit.Queue.EXEC) {
-                stall[l] += s.tokenWait();
-            }
+    /** The words of a whole program, without their scratchpad slots. */
+    static int[] words(List<Instruction> code) {
+        int[] w = new int[code.size()];
+        for (int pc = 0; pc < w.length; pc++) {
+            w[pc] = word(code.get(pc));
         }
-        List<SimReport.LayerStats> layers = new ArrayList<>(nl);
-        long prevEnd = 0;
-        long peak = (long) cfg.array().rows() * cfg.array().cols();
-        for (int l = 0; l < nl; l++) {
-            Program.Layer layer = p.layers().get(l);
-            long cycles = Math.max(0, end[l] - prevEnd);
-            prevEnd = Math.max(prevEnd, end[l]);
-            double util = cycles == 0 ? 0 : Math.min(1.0, (double) layer.macs() / ((double) cycles * peak));
-            layers.add(new SimReport.LayerStats(layer.name(), layer.op(), layer.macs(), cycles, compute[l], memory[l],
-                    stall[l], util, rd[l], wr[l]));
-        }
-        return new Result(total, slots, layers, new SimReport.Counters(arrayBusy, vectorBusy, dmaBusy, dmaWait, tokenWait,
-                bankWait));
+        return w;
+    }
+
+    private static int unit(int word) {
+        return (word >>> UNIT_SHIFT) & 7;
+    }
+
+    /** The scratchpad slot (0 or 1) of an instruction's word after {@link #spadSlots}, -1 for none. */
+    static int slot(int word) {
+        return (word >>> SLOT_SHIFT) - 1;
+    }
+
+    /** Times the program and keeps every instruction's {@link Slot} (for traces). */
+    public static Result run(Program p, HardwareConfig cfg) {
+        return time(p, cfg, true);
     }
 
     /**
-     * The double-buffer slot (0 or 1) of each instruction's scratchpad accesses, -1 for none (NOP, HALT,
-     * a tiled layer's own instruction, which costs nothing): see the class comment.
+     * Times the program, keeping only the per-layer figures and the counters (what a report needs): the
+     * same numbers as {@link #run} without a slot record per instruction.
      */
-    static int[] spadSlots(List<Instruction> code, long[] latency) {
-        int n = code.size();
-        int[] slot = new int[n];
+    public static Result summary(Program p, HardwareConfig cfg) {
+        return time(p, cfg, false);
+    }
+
+    private static Result time(Program p, HardwareConfig cfg, boolean keepSlots) {
+        return new Replay(p, cfg, keepSlots).run();
+    }
+
+    /**
+     * One replay of a program through the queues. The work of one instruction is a method of its own,
+     * called once per instruction: the JIT compiles it fully within the first run, where a loop over a
+     * whole program inside one large method would run on on-stack-replaced code for many runs.
+     */
+    private static final class Replay {
+        private final Program p;
+        private final HardwareConfig cfg;
+        private final DecodedProgram d;
+        private final long[] latency;
+        /** Per pc: the dependency flags, the unit, the queue and the scratchpad slot. */
+        private final int[] word;
+        /** The three in-order queues one after the other: queue q holds the pcs order[head[q] .. qEnd[q]). */
+        private final int[] order;
+        private final int[] head;
+        private final int[] qEnd;
+        // token FIFOs, holding the cycle at which each token becomes available
+        private final LongFifo l2e = new LongFifo();
+        private final LongFifo e2l = new LongFifo();
+        private final LongFifo e2s = new LongFifo();
+        private final LongFifo s2e = new LongFifo();
+        private final long[] queueFree = new long[3];
+        private final Slots slots;
+        private final Intervals port = new Intervals();
+        private final boolean sharedBank;
+        private final Intervals[] banks;
+        // what the report sums, per layer and in all
+        private final int[] pcLayer;
+        private final long[] layerEnd;
+        private final long[] compute;
+        private final long[] memory;
+        private final long[] stall;
+        private final long[] rd;
+        private final long[] wr;
+        private long total;
+        private long arrayBusy;
+        private long vectorBusy;
+        private long dmaBusy;
+        private long dmaWait;
+        private long tokenWait;
+        private long bankWait;
+
+        Replay(Program p, HardwareConfig cfg, boolean keepSlots) {
+            this.p = p;
+            this.cfg = cfg;
+            int n = p.code().size();
+            d = DecodedProgram.of(p);
+            // work arrays reused per thread: every element read is written first
+            latency = Costs.latencies(p, d, cfg, Scratch.longs(Scratch.TIMING_LATENCY, n));
+            word = Scratch.ints(Scratch.TIMING_WORDS, n);
+            System.arraycopy(d.word, 0, word, 0, n);
+            int[] count = new int[3];
+            for (int pc = 0; pc <= d.last; pc++) {
+                count[(word[pc] >>> QUEUE_SHIFT) & 3]++;
+            }
+            spadSlots(word, n, latency);
+            head = new int[] {0, count[0], count[0] + count[1]};
+            qEnd = new int[] {count[0], count[0] + count[1], count[0] + count[1] + count[2]};
+            order = Scratch.ints(Scratch.TIMING_ORDER, qEnd[2]);
+            int[] fill = head.clone();
+            for (int pc = 0; pc <= d.last; pc++) {
+                order[fill[(word[pc] >>> QUEUE_SHIFT) & 3]++] = pc;
+            }
+            slots = keepSlots ? new Slots(n) : null;
+            sharedBank = cfg.scratchpad().banks() < 2;
+            banks = sharedBank ? new Intervals[] {new Intervals()} : new Intervals[] {new Intervals(), new Intervals()};
+            pcLayer = p.pcLayer();
+            int nl = p.layers().size();
+            layerEnd = new long[nl];
+            compute = new long[nl];
+            memory = new long[nl];
+            stall = new long[nl];
+            rd = new long[nl];
+            wr = new long[nl];
+        }
+
+        Result run() {
+            int remaining = qEnd[2];
+            while (remaining > 0) {
+                boolean progress = false;
+                for (int q = 0; q < 3; q++) {
+                    LongFifo popPrev = q == 1 ? l2e : q == 2 ? e2s : null;
+                    LongFifo popNext = q == 0 ? e2l : q == 1 ? s2e : null;
+                    while (head[q] < qEnd[q]) {
+                        int pc = order[head[q]];
+                        int w = word[pc];
+                        boolean popsPrev = (w & Instruction.POP_PREV) != 0;
+                        boolean popsNext = (w & Instruction.POP_NEXT) != 0;
+                        if ((popsPrev && (popPrev == null || popPrev.isEmpty())) || (popsNext && (popNext == null || popNext.isEmpty()))) {
+                            break;
+                        }
+                        long ready = queueFree[q];
+                        if (popsPrev) {
+                            ready = Math.max(ready, popPrev.poll());
+                        }
+                        if (popsNext) {
+                            ready = Math.max(ready, popNext.poll());
+                        }
+                        issue(q, pc, w, ready);
+                        head[q]++;
+                        remaining--;
+                        progress = true;
+                    }
+                }
+                // no later instruction starts before the earliest free time of the queues still holding some
+                long horizon = Long.MAX_VALUE;
+                for (int q = 0; q < 3; q++) {
+                    if (head[q] < qEnd[q]) {
+                        horizon = Math.min(horizon, queueFree[q]);
+                    }
+                }
+                port.forget(horizon);
+                for (Intervals b : banks) {
+                    b.forget(horizon);
+                }
+                if (!progress) {
+                    throw deadlock();
+                }
+            }
+            // every push must have met its pop: a token left over means the compiler's protocol is unbalanced
+            // (a later program reusing the queues would start with a stale token)
+            if (!l2e.isEmpty() || !e2l.isEmpty() || !e2s.isEmpty() || !s2e.isEmpty()) {
+                throw new IntbenchException.SimulationTrap("unbalanced dependency tokens at the end: load->exec " + l2e.size()
+                        + ", exec->load " + e2l.size() + ", exec->store " + e2s.size() + ", store->exec " + s2e.size()
+                        + " token(s) never popped");
+            }
+            return result();
+        }
+
+        /** Issues instruction {@code pc} of queue {@code q}, whose tokens are there from cycle {@code ready} on. */
+        private void issue(int q, int pc, int w, long ready) {
+            long start = ready;
+            long portFree = ready;
+            int u = unit(w);
+            int slot = slot(w);
+            Intervals bank = slot < 0 ? null : banks[sharedBank ? 0 : slot];
+            long lat = latency[pc];
+            boolean dma = u == LOAD || u == STORE;
+            if (dma) {
+                portFree = port.firstFit(ready, lat);
+                start = portFree;
+                // the earliest start where both the port and the slot's banks are free
+                while (bank != null) {
+                    long b = bank.firstFit(start, lat);
+                    long pt = port.firstFit(b, lat);
+                    if (pt == b) {
+                        start = b;
+                        break;
+                    }
+                    start = pt;
+                }
+                port.reserveAt(start, lat);
+            } else if (bank != null) {
+                start = bank.firstFit(ready, lat);
+            }
+            if (bank != null && lat > 0) {
+                bank.reserveAt(start, lat);
+            }
+            long end = start + lat;
+            long waitedForToken = ready - queueFree[q];
+            if (slots != null) {
+                slots.ran[pc] = true;
+                slots.start[pc] = start;
+                slots.end[pc] = end;
+                slots.tokenWait[pc] = waitedForToken;
+                slots.portWait[pc] = portFree - ready;
+                slots.bankWait[pc] = start - portFree;
+            }
+            total = Math.max(total, end);
+            if (u == ARRAY) {
+                arrayBusy += lat;
+            } else if (u == VECTOR) {
+                vectorBusy += lat;
+            } else if (dma) {
+                dmaBusy += lat;
+                dmaWait += portFree - ready;
+            }
+            if (q == EXEC_QUEUE) {
+                tokenWait += waitedForToken;
+            }
+            bankWait += start - portFree;
+            int l = pcLayer[pc];
+            if (l >= 0) {
+                layerEnd[l] = Math.max(layerEnd[l], end);
+                if (u == ARRAY || u == VECTOR) {
+                    compute[l] += lat;
+                } else if (dma) {
+                    memory[l] += lat;
+                    if (u == LOAD) {
+                        rd[l] += d.dmaBytes[pc];
+                    } else {
+                        wr[l] += d.dmaBytes[pc];
+                    }
+                }
+                if (q == EXEC_QUEUE) {
+                    stall[l] += waitedForToken;
+                }
+            }
+            queueFree[q] = end;
+            if ((w & Instruction.PUSH_PREV) != 0) {
+                (q == 1 ? e2l : s2e).add(end);
+            }
+            if ((w & Instruction.PUSH_NEXT) != 0) {
+                (q == 0 ? l2e : e2s).add(end);
+            }
+        }
+
+        private IntbenchException.SimulationTrap deadlock() {
+            StringBuilder heads = new StringBuilder();
+            for (int q = 0; q < 3; q++) {
+                if (head[q] < qEnd[q]) {
+                    int pc = order[head[q]];
+                    heads.append(" ").append(Unit.Queue.values()[q]).append(" queue waits at pc ").append(pc)
+                            .append(" (").append(p.code().get(pc).op()).append(");");
+                }
+            }
+            return new IntbenchException.SimulationTrap("deadlock: no queue can proceed, every head waits for a token that never comes:" + heads);
+        }
+
+        private Result result() {
+            int nl = layerEnd.length;
+            List<SimReport.LayerStats> layers = new ArrayList<>(nl);
+            long prevEnd = 0;
+            long peak = (long) cfg.array().rows() * cfg.array().cols();
+            for (int l = 0; l < nl; l++) {
+                Program.Layer layer = p.layers().get(l);
+                long cycles = Math.max(0, layerEnd[l] - prevEnd);
+                prevEnd = Math.max(prevEnd, layerEnd[l]);
+                double util = cycles == 0 ? 0 : Math.min(1.0, (double) layer.macs() / ((double) cycles * peak));
+                layers.add(new SimReport.LayerStats(layer.name(), layer.op(), layer.macs(), cycles, compute[l], memory[l],
+                        stall[l], util, rd[l], wr[l]));
+            }
+            return new Result(total, slots, layers, new SimReport.Counters(arrayBusy, vectorBusy, dmaBusy, dmaWait, tokenWait,
+                    bankWait));
+        }
+    }
+
+    /**
+     * Writes into the words of the first {@code n} instructions the double-buffer slot (0 or 1, read by
+     * {@link #slot}) of their scratchpad accesses, or none (-1: NOP, HALT, a tiled layer's own
+     * instruction, which costs nothing): see the class comment.
+     */
+    static void spadSlots(int[] word, int n, long[] latency) {
         int k = -1;
         for (int pc = 0; pc < n; pc++) {
-            Unit u = code.get(pc).op().unit();
-            boolean work = (u == Unit.ARRAY || u == Unit.VECTOR) && latency[pc] > 0;
+            int u = unit(word[pc]);
+            boolean work = (u == ARRAY || u == VECTOR) && latency[pc] > 0;
             if (work) {
                 k++;
             }
-            slot[pc] = work || u == Unit.STORE ? Math.floorMod(k, 2) : -1;
+            word[pc] |= (work || u == STORE ? (k & 1) + 1 : 0) << SLOT_SHIFT;
         }
         // a LOAD feeds the next tile in program order
-        int next = Math.floorMod(k + 1, 2);
+        int next = (k + 1) & 1;
         for (int pc = n - 1; pc >= 0; pc--) {
-            Unit u = code.get(pc).op().unit();
-            if ((u == Unit.ARRAY || u == Unit.VECTOR) && latency[pc] > 0) {
-                next = slot[pc];
-            } else if (u == Unit.LOAD) {
-                slot[pc] = next;
+            int u = unit(word[pc]);
+            if ((u == ARRAY || u == VECTOR) && latency[pc] > 0) {
+                next = slot(word[pc]);
+            } else if (u == LOAD) {
+                word[pc] |= (next + 1) << SLOT_SHIFT;
             }
         }
-        return slot;
     }
 
     /** A FIFO of cycle numbers (a token queue), without boxing. */
@@ -341,8 +470,10 @@ public final class Timing {
                     grow();
                     at = insertionPoint(t);
                 }
-                System.arraycopy(starts, at, starts, at + 1, size - at);
-                System.arraycopy(ends, at, ends, at + 1, size - at);
+                if (at < size) {                             // the usual case appends
+                    System.arraycopy(starts, at, starts, at + 1, size - at);
+                    System.arraycopy(ends, at, ends, at + 1, size - at);
+                }
                 starts[at] = t;
                 ends[at] = e;
                 size++;

@@ -24,18 +24,19 @@ class BankConflictTest {
     /** True when some DMA (and, if {@code sameSlot}, only on the same slot) overlaps an array or vector instruction in time. */
     static boolean overlap(Program p, HardwareConfig cfg, Timing.Result r, boolean sameSlot) {
         long[] lat = Costs.latencies(p, cfg);
-        int[] slot = Timing.spadSlots(p.code(), lat);
+        int[] word = Timing.words(p.code());
+        Timing.spadSlots(word, word.length, lat);
         List<Instruction> code = p.code();
         for (int a = 0; a < code.size(); a++) {
             if (!Costs.isDma(code.get(a))) {
                 continue;
             }
-            Timing.Slot da = r.slots()[a];
+            Timing.Slot da = r.slots().get(a);
             for (int b = 0; b < code.size(); b++) {
                 Unit u = code.get(b).op().unit();
-                Timing.Slot eb = r.slots()[b];
+                Timing.Slot eb = r.slots().get(b);
                 if ((u == Unit.ARRAY || u == Unit.VECTOR) && eb != null && eb.end() > eb.start()
-                        && (!sameSlot || slot[a] == slot[b]) && da.start() < eb.end() && eb.start() < da.end()) {
+                        && (!sameSlot || Timing.slot(word[a]) == Timing.slot(word[b])) && da.start() < eb.end() && eb.start() < da.end()) {
                     return true;
                 }
             }
@@ -56,7 +57,8 @@ class BankConflictTest {
         assertEquals(0, two.counters().SPAD_BANK_CONFLICT_CYCLES(), "a double-buffered layer never waits for a bank");
         assertTrue(one.totalCycles() > two.totalCycles(), one.totalCycles() + " vs " + two.totalCycles());
         long sum = 0;
-        for (Timing.Slot s : one.slots()) {
+        for (int pc = 0; pc < one.slots().size(); pc++) {
+            Timing.Slot s = one.slots().get(pc);
             sum += s == null ? 0 : s.bankWait();
         }
         assertEquals(sum, one.counters().SPAD_BANK_CONFLICT_CYCLES(), "the counter sums the per-instruction waits");

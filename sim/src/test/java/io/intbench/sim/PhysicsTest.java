@@ -86,7 +86,7 @@ class PhysicsTest {
         long allBytes = 0;
         for (int pc = 0; pc < p.code().size(); pc++) {
             int l = p.pcLayer()[pc];
-            Timing.Slot s = r.slots()[pc];
+            Timing.Slot s = r.slots().get(pc);
             if (l < 0 || s == null) {
                 continue;
             }

@@ -56,7 +56,7 @@ class TimingTest {
         Timing.Result r = Timing.run(p, CFG);
         long serial = 0;
         for (int pc = 0; pc < p.code().size(); pc++) {
-            serial += r.slots()[pc].end() - r.slots()[pc].start();
+            serial += r.slots().get(pc).end() - r.slots().get(pc).start();
         }
         assertTrue(r.totalCycles() < serial, "overlap: " + r.totalCycles() + " < " + serial);
         // the second layer's constant load starts before the first layer's compute ends
@@ -70,7 +70,7 @@ class TimingTest {
                 secondConstLoad = pc;
             }
         }
-        assertTrue(r.slots()[secondConstLoad].start() < r.slots()[firstConv].end());
+        assertTrue(r.slots().get(secondConstLoad).start() < r.slots().get(firstConv).end());
     }
 
     @Test
@@ -102,6 +102,101 @@ class TimingTest {
             assertTrue(t <= last, bw + " B/cycle: " + t + " > " + last);
             last = t;
         }
+    }
+
+    @Test
+    void theSummaryIsTheSlotsSummed() {
+        // the report's figures, summed here in program order from the per-instruction slots, must be what
+        // the one-pass summary (the timing-only mode and every full run) adds up as it issues
+        for (HardwareConfig cfg : List.of(CFG, BankConflictTest.edge(1), BankConflictTest.edge(2),
+                CFG.withOverrides(List.of("dram.bytesPerCycle=2")))) {
+            Program p = twoConvs(cfg);
+            Timing.Result full = Timing.run(p, cfg);
+            Timing.Result sum = Timing.summary(p, cfg);
+            int nl = p.layers().size();
+            long[] end = new long[nl];
+            long[] compute = new long[nl];
+            long[] memory = new long[nl];
+            long[] bytesIn = new long[nl];
+            long[] bytesOut = new long[nl];
+            long total = 0;
+            long array = 0;
+            long dma = 0;
+            long portWait = 0;
+            long bankWait = 0;
+            for (int pc = 0; pc < p.code().size(); pc++) {
+                Timing.Slot s = full.slots().get(pc);
+                if (s == null) {
+                    continue;
+                }
+                Instruction ins = p.code().get(pc);
+                long lat = s.end() - s.start();
+                total = Math.max(total, s.end());
+                bankWait += s.bankWait();
+                boolean isDma = ins.op() == Opcode.LOAD || ins.op() == Opcode.STORE;
+                if (ins.op().unit() == io.intbench.isa.Unit.ARRAY) {
+                    array += lat;
+                }
+                if (isDma) {
+                    dma += lat;
+                    portWait += s.portWait();
+                }
+                int l = p.pcLayer()[pc];
+                if (l >= 0) {
+                    end[l] = Math.max(end[l], s.end());
+                    if (isDma) {
+                        memory[l] += lat;
+                        (ins.op() == Opcode.LOAD ? bytesIn : bytesOut)[l] += ins.operand(1);
+                    } else if (ins.op().unit() != io.intbench.isa.Unit.CONTROL) {
+                        compute[l] += lat;
+                    }
+                }
+            }
+            assertEquals(total, sum.totalCycles(), cfg.name());
+            assertEquals(full.totalCycles(), sum.totalCycles());
+            assertEquals(full.layers(), sum.layers());
+            assertEquals(full.counters(), sum.counters());
+            assertEquals(null, sum.slots(), "the summary keeps no slots");
+            assertEquals(array, sum.counters().EXEC_ARRAY_BUSY_CYCLES());
+            assertEquals(dma, sum.counters().DMA_BUSY_CYCLES());
+            assertEquals(portWait, sum.counters().DMA_PORT_WAIT_CYCLES());
+            assertEquals(bankWait, sum.counters().SPAD_BANK_CONFLICT_CYCLES());
+            long prevEnd = 0;
+            for (int l = 0; l < nl; l++) {
+                SimReport.LayerStats ls = sum.layers().get(l);
+                assertEquals(Math.max(0, end[l] - prevEnd), ls.cycles(), ls.name());
+                prevEnd = Math.max(prevEnd, end[l]);
+                assertEquals(compute[l], ls.computeBoundCycles(), ls.name());
+                assertEquals(memory[l], ls.memoryBoundCycles(), ls.name());
+                assertEquals(bytesIn[l], ls.dramReadBytes(), ls.name());
+                assertEquals(bytesOut[l], ls.dramWriteBytes(), ls.name());
+            }
+        }
+    }
+
+    @Test
+    void theDecodingKeptPerThreadFollowsTheProgram() throws Exception {
+        // the timing model keeps the calling thread's last decoded program: alternating programs must each
+        // be timed as a fresh thread (no decoding kept) times them
+        Program a = twoConvs(CFG);
+        Program b = TilingTest.conv(BankConflictTest.edge(2), 32, 16, 48);
+        Program c = twoConvs(CFG);                       // equal to a, another object
+        for (Program p : List.of(a, b, a, c, b)) {
+            HardwareConfig cfg = p == b ? BankConflictTest.edge(2) : CFG;
+            Timing.Result here = Timing.summary(p, cfg);
+            Timing.Result there = freshThread(p, cfg);
+            assertEquals(there.totalCycles(), here.totalCycles());
+            assertEquals(there.layers(), here.layers());
+            assertEquals(there.counters(), here.counters());
+        }
+    }
+
+    private static Timing.Result freshThread(Program p, HardwareConfig cfg) throws Exception {
+        Timing.Result[] out = new Timing.Result[1];
+        Thread t = new Thread(() -> out[0] = Timing.summary(p, cfg));
+        t.start();
+        t.join();
+        return out[0];
     }
 
     @Test
