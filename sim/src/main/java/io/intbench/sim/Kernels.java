@@ -687,6 +687,8 @@ public final class Kernels {
                                         x[from + c] = (src[at + c] & 0xFF) - xZp;
                                     }
                                 }
+                            } else if (sw == 2 && vector) {
+                                io.intbench.simd.IntGemm.widenStride2(src, a + 2 * cLo, x, i + cLo, cHi - cLo, xZp, !inSigned);
                             } else if (inSigned) {
                                 for (int c = cLo; c < cHi; c++) {
                                     x[i + c] = src[a + c * sw] - xZp;

@@ -156,6 +156,33 @@ class FastConvTest {
         assertArrayEquals(want, got);
     }
 
+
+    /**
+     * The stride-2 widening of a phase plane row against its definition, for runs ending anywhere,
+     * including the last bytes of the array (the vector steps read a byte beyond the last one they use,
+     * so they must stop in time there), signed and unsigned.
+     */
+    @Property(tries = 300)
+    void everySecondByteWidenedIsTheScalarDefinition(@ForAll @IntRange(min = 0, max = 80) int n,
+                                                     @ForAll @IntRange(min = 0, max = 3) int slack,
+                                                     @ForAll boolean unsigned, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int a = r.nextInt(8);
+        byte[] src = new byte[a + 2 * n + slack];
+        r.nextBytes(src);
+        if (n > 0 && slack == 0) {
+            src = java.util.Arrays.copyOf(src, a + 2 * n - 1);   // the last byte used is the array's last
+        }
+        int zp = r.nextInt(256) - (unsigned ? 0 : 128);
+        int at = r.nextInt(5);
+        int[] want = new int[at + n + 3];
+        int[] got = want.clone();
+        for (int c = 0; c < n; c++) {
+            want[at + c] = (unsigned ? src[a + 2 * c] & 0xFF : src[a + 2 * c]) - zp;
+        }
+        io.intbench.simd.IntGemm.widenStride2(src, a, got, at, n, zp, unsigned);
+        assertArrayEquals(want, got);
+    }
     @net.jqwik.api.Example
     void theVectorApiKernelsRunInTheTests() {
         org.junit.jupiter.api.Assertions.assertTrue(Simd.available(),

@@ -180,6 +180,34 @@ public final class IntGemm {
         }
     }
 
+    /** Bytes per stride-2 widening step: two for each int lane of {@link #S}. */
+    private static final VectorSpecies<Byte> SB_PAIRS = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(S.vectorBitSize() / 2));
+
+    /**
+     * {@code x[i + c] = src[a + 2 * c] - zp} (bytes read signed, or unsigned when {@code unsigned}) for
+     * {@code c < n}: every second byte, as a stride-2 convolution's phase plane takes its input row. A
+     * step reads the byte pairs as 16-bit lanes (the first byte of a pair is the lane's low byte), widens
+     * them to ints and keeps each lane's low byte; it reads one byte past the last one it uses, so it
+     * runs only while that byte is inside {@code src}.
+     */
+    public static void widenStride2(byte[] src, int a, int[] x, int i, int n, int zp, boolean unsigned) {
+        int l = S.length();
+        int c = 0;
+        if (SB_PAIRS.length() == 2 * l) {
+            IntVector z = IntVector.broadcast(S, zp);
+            for (; c + l <= n && a + 2 * c + 2 * l <= src.length; c += l) {
+                IntVector v = (IntVector) ByteVector.fromArray(SB_PAIRS, src, a + 2 * c).reinterpretAsShorts()
+                        .convertShape(VectorOperators.S2I, S, 0);
+                v = unsigned ? v.and(0xFF) : v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
+                v.sub(z).intoArray(x, i + c);
+            }
+        }
+        for (; c < n; c++) {
+            x[i + c] = (unsigned ? src[a + 2 * c] & 0xFF : src[a + 2 * c]) - zp;
+        }
+    }
+
     /** {@code sum_{t < k} a[ab + t] * b[bb + t]} (wrapping int arithmetic): one lane-wise sum, reduced once. */
     public static int dot(int[] a, int ab, int[] b, int bb, int k) {
         int l = S.length();
