@@ -6,8 +6,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * The simulator's worker threads: runs a kernel's independent slices (disjoint output channels) on a
- * fixed pool. The partition of the work depends only on the slice count and the thread count, and
+ * The simulator's worker threads: runs a kernel's independent slices (disjoint output channels) on
+ * workers that spin between kernels ({@link SpinPool}). The partition of the work depends only on the slice count and the thread count, and
  * every slice writes only its own outputs with integer arithmetic, so the results are bit-identical at
  * every thread count (integer addition is exact and order-free modulo 2^32).
  *
@@ -21,8 +21,7 @@ public final class Parallel {
     private Parallel() { }
 
     private static volatile int threads = Math.max(1, Integer.getInteger("intbench.sim.threads", 1));
-    private static ExecutorService pool;
-    private static int poolSize;
+    private static SpinPool pool;
 
     /** Sets the number of threads kernels may use (1: everything on the calling thread). */
     public static void setThreads(int n) {
@@ -46,13 +45,12 @@ public final class Parallel {
         };
     }
 
-    private static synchronized ExecutorService pool(int size) {
-        if (pool == null || poolSize != size) {
+    private static synchronized SpinPool pool(int size) {
+        if (pool == null || pool.size() != size) {
             if (pool != null) {
-                pool.shutdown();
+                pool.stop();
             }
-            pool = Executors.newFixedThreadPool(size, daemons("intbench-sim-worker"));
-            poolSize = size;
+            pool = new SpinPool(size);
         }
         return pool;
     }
@@ -93,38 +91,14 @@ public final class Parallel {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into {@code min(threads, n / minChunk)} contiguous
-     * parts of (nearly) equal size; the calling thread runs the first part. Returns when all are done.
+     * parts of (nearly) equal size ({@link SpinPool#bound}); the calling thread runs the first part.
+     * Returns when all are done. When another thread's kernel holds the workers, the calling thread runs
+     * the whole range itself (the same results: the parts are disjoint).
      */
     static void forRange(int n, int minChunk, Kernels.Work body) {
         int parts = Math.min(threads, Math.max(1, n / Math.max(1, minChunk)));
-        if (parts <= 1) {
+        if (parts <= 1 || !pool(threads - 1).run(n, parts, body)) {
             body.slice(0, n);
-            return;
-        }
-        ExecutorService ex = pool(parts - 1);
-        Future<?>[] fs = new Future<?>[parts - 1];
-        for (int k = 1; k < parts; k++) {
-            int lo = (int) ((long) n * k / parts);
-            int hi = (int) ((long) n * (k + 1) / parts);
-            fs[k - 1] = ex.submit(() -> body.slice(lo, hi));
-        }
-        body.slice(0, (int) ((long) n / parts));
-        RuntimeException failure = null;
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (failure == null) {
-                    failure = c instanceof RuntimeException re ? re : new IllegalStateException(c);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for simulator workers", e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 }
