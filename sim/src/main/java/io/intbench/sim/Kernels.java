@@ -386,12 +386,39 @@ public final class Kernels {
                 }
             }
             int outBase = out + n * d.outC() * outHW;
-            byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
+            byte[] buf = new byte[runPad];
             for (int c = lo; c < hi; c++) {
                 int oc = ocBase + c;
-                for (int oh = 0; oh < d.outH(); oh++) {
-                    requantTileRow(wide, c * runPad + oh * qw, d.outW(), outBase + oc * outHW + oh * d.outW(), oc, tail);
+                requantChannel(wide, c * runPad, outBase + oc * outHW, oc, buf);
+            }
+        }
+
+        /**
+         * Writes output channel {@code oc} ({@code outH} rows of {@code outW}) to {@code mem[o ..]} from its
+         * wide accumulators {@code acc[a ..]} (rows {@code qw} apart). With the vector requantizer and rows
+         * shorter than four vectors (7 or 14 outputs), the whole run of wide positions goes through
+         * {@link io.intbench.simd.IntGemm#requantRow} in one call into {@code buf} (at least {@link #runPad}
+         * long; the dropped positions are requantized too), whose output rows are then copied: a call per
+         * short row cost more than the requantization. Longer rows, and all rows of a channel where a lane
+         * needs the exact path, go one by one through {@link #requantTileRow}.
+         */
+        private void requantChannel(int[] acc, int a, int o, int oc, byte[] buf) {
+            int outW = d.outW();
+            int lanes = io.intbench.simd.IntGemm.requantLanes();
+            if (vectorRequant && outW < 4 * lanes) {
+                int run = ((d.outH() - 1) * qw + outW + lanes - 1) / lanes * lanes;
+                int s = -rq[2 * oc + 1];
+                if (a + run <= acc.length && io.intbench.simd.IntGemm.requantRow(acc, a, run, buf, 0, rq[2 * oc], s,
+                        quickBand(s, quickBits), d.outZp(), d.clampMin(), d.clampMax())) {
+                    for (int oh = 0; oh < d.outH(); oh++) {
+                        System.arraycopy(buf, oh * qw, mem, o + oh * outW, outW);
+                    }
+                    return;
                 }
+            }
+            byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
+            for (int oh = 0; oh < d.outH(); oh++) {
+                requantTileRow(acc, a + oh * qw, outW, o + oh * outW, oc, tail);
             }
         }
 
@@ -600,17 +627,14 @@ public final class Kernels {
             int tw = io.intbench.simd.IntGemm.tileWidth();
             int[] x = new int[icg * phases * qh * qw + tw];
             int[] acc = new int[runPad];
-            byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
+            byte[] buf = new byte[runPad];
             int lastGroup = -1;
             for (int oc = lo; oc < hi; oc++) {
                 lastGroup = planesFor(x, oc, lastGroup);
                 for (int p = 0; p < runPad; p += tw) {
                     io.intbench.simd.IntGemm.tile1(x, xOff, p, wk, oc * k, k, bias[oc], acc, p);
                 }
-                int outBase = out + (n * d.outC() + oc) * outHW;
-                for (int oh = 0; oh < d.outH(); oh++) {
-                    requantTileRow(acc, oh * qw, d.outW(), outBase + oh * d.outW(), oc, tail);
-                }
+                requantChannel(acc, 0, out + (n * d.outC() + oc) * outHW, oc, buf);
             }
         }
 
