@@ -30,23 +30,22 @@ public final class Costs {
      * instruction itself (the functional whole-layer computation) costs 0 cycles.
      */
     public static long[] latencies(Program p, HardwareConfig cfg) {
-        return latencies(p, DecodedProgram.of(p), cfg, new long[p.code().size()]);
+        DecodedProgram d = DecodedProgram.of(p);
+        long[] classLatency = classLatencies(p, d, cfg);
+        long[] out = new long[p.code().size()];
+        for (int pc = 0; pc < out.length; pc++) {
+            out[pc] = classLatency[d.latencyClass[pc]];
+        }
+        return out;
     }
 
-    /**
-     * {@link #latencies(Program, HardwareConfig)} written into {@code out} (at least the program's length):
-     * one latency computed per latency class of the decoded program.
-     */
-    static long[] latencies(Program p, DecodedProgram d, HardwareConfig cfg, long[] out) {
+    /** The latency of each latency class of a decoded program ({@link DecodedProgram#latencyClass}). */
+    static long[] classLatencies(Program p, DecodedProgram d, HardwareConfig cfg) {
         long[] classLatency = new long[d.classes.size()];
         for (int k = 0; k < classLatency.length; k++) {
             classLatency[k] = d.tiledLayer[k] ? 0 : latency(p, d.classes.get(k), cfg);
         }
-        int[] cls = d.latencyClass;
-        for (int pc = 0; pc < cls.length; pc++) {
-            out[pc] = classLatency[cls[pc]];
-        }
-        return out;
+        return classLatency;
     }
 
     /**

@@ -23,8 +23,12 @@ final class DecodedProgram {
     private final WeakReference<Program> program;
     /** The pc of the first HALT (the last instruction issued), or the last pc. */
     final int last;
-    /** Per pc: {@link Timing}'s word without the scratchpad slot. */
+    /** Per pc: {@link Timing}'s word, scratchpad slot included. */
     final int[] word;
+    /** The pcs up to {@link #last} by queue: queue q's are {@code order[queueStart[q] .. queueEnd[q])}, in program order. */
+    final int[] order;
+    final int[] queueStart;
+    final int[] queueEnd;
     /** Per pc: the bytes a LOAD or STORE moves, else 0. */
     final long[] dmaBytes;
     /** Per pc: its latency class. */
@@ -75,6 +79,24 @@ final class DecodedProgram {
             Instruction i = classes.get(k);
             boolean layerOp = i.op().usesDescriptor() && i.op() != Opcode.TILE && i.op() != Opcode.VTILE;
             tiledLayer[k] = layerOp && i.desc() >= 0 && i.desc() < tiled.length && tiled[i.desc()];
+        }
+        // the tiles: array and vector instructions but a tiled layer's own, which costs nothing; every
+        // other one takes at least a cycle on any config (CostModel's formulas on positive dimensions)
+        boolean[] tile = new boolean[n];
+        for (int pc = 0; pc < n; pc++) {
+            tile[pc] = Timing.computes(word[pc]) && !tiledLayer[latencyClass[pc]];
+        }
+        Timing.spadSlots(word, n, tile);
+        int[] count = new int[3];
+        for (int pc = 0; pc <= last; pc++) {
+            count[Timing.queue(word[pc])]++;
+        }
+        queueStart = new int[] {0, count[0], count[0] + count[1]};
+        queueEnd = new int[] {count[0], count[0] + count[1], count[0] + count[1] + count[2]};
+        order = new int[queueEnd[2]];
+        int[] fill = queueStart.clone();
+        for (int pc = 0; pc <= last; pc++) {
+            order[fill[Timing.queue(word[pc])]++] = pc;
         }
     }
 

@@ -152,7 +152,9 @@ public final class Timing {
         private final Program p;
         private final HardwareConfig cfg;
         private final DecodedProgram d;
-        private final long[] latency;
+        /** Per latency class ({@link DecodedProgram#latencyClass}): its latency on this config. */
+        private final long[] classLatency;
+        private final int[] latencyClass;
         /** Per pc: the dependency flags, the unit, the queue and the scratchpad slot. */
         private final int[] word;
         /** The three in-order queues one after the other: queue q holds the pcs order[head[q] .. qEnd[q]). */
@@ -190,22 +192,12 @@ public final class Timing {
             this.cfg = cfg;
             int n = p.code().size();
             d = DecodedProgram.of(p);
-            // work arrays reused per thread: every element read is written first
-            latency = Costs.latencies(p, d, cfg, Scratch.longs(Scratch.TIMING_LATENCY, n));
-            word = Scratch.ints(Scratch.TIMING_WORDS, n);
-            System.arraycopy(d.word, 0, word, 0, n);
-            int[] count = new int[3];
-            for (int pc = 0; pc <= d.last; pc++) {
-                count[(word[pc] >>> QUEUE_SHIFT) & 3]++;
-            }
-            spadSlots(word, n, latency);
-            head = new int[] {0, count[0], count[0] + count[1]};
-            qEnd = new int[] {count[0], count[0] + count[1], count[0] + count[1] + count[2]};
-            order = Scratch.ints(Scratch.TIMING_ORDER, qEnd[2]);
-            int[] fill = head.clone();
-            for (int pc = 0; pc <= d.last; pc++) {
-                order[fill[(word[pc] >>> QUEUE_SHIFT) & 3]++] = pc;
-            }
+            classLatency = Costs.classLatencies(p, d, cfg);
+            latencyClass = d.latencyClass;
+            word = d.word;
+            order = d.order;
+            head = d.queueStart.clone();
+            qEnd = d.queueEnd;
             slots = keepSlots ? new Slots(n) : null;
             sharedBank = cfg.scratchpad().banks() < 2;
             banks = sharedBank ? new Intervals[] {new Intervals()} : new Intervals[] {new Intervals(), new Intervals()};
@@ -279,7 +271,7 @@ public final class Timing {
             int u = unit(w);
             int slot = slot(w);
             Intervals bank = slot < 0 ? null : banks[sharedBank ? 0 : slot];
-            long lat = latency[pc];
+            long lat = classLatency[latencyClass[pc]];
             boolean dma = u == LOAD || u == STORE;
             if (dma) {
                 portFree = port.firstFit(ready, lat);
@@ -383,28 +375,39 @@ public final class Timing {
     /**
      * Writes into the words of the first {@code n} instructions the double-buffer slot (0 or 1, read by
      * {@link #slot}) of their scratchpad accesses, or none (-1: NOP, HALT, a tiled layer's own
-     * instruction, which costs nothing): see the class comment.
+     * instruction, which costs nothing): see the class comment. {@code tile[pc]} says whether instruction
+     * {@code pc} is a tile (an array or vector instruction that takes time).
      */
-    static void spadSlots(int[] word, int n, long[] latency) {
+    static void spadSlots(int[] word, int n, boolean[] tile) {
         int k = -1;
         for (int pc = 0; pc < n; pc++) {
             int u = unit(word[pc]);
-            boolean work = (u == ARRAY || u == VECTOR) && latency[pc] > 0;
-            if (work) {
+            if (tile[pc]) {
                 k++;
             }
-            word[pc] |= (work || u == STORE ? (k & 1) + 1 : 0) << SLOT_SHIFT;
+            word[pc] |= (tile[pc] || u == STORE ? (k & 1) + 1 : 0) << SLOT_SHIFT;
         }
         // a LOAD feeds the next tile in program order
         int next = (k + 1) & 1;
         for (int pc = n - 1; pc >= 0; pc--) {
             int u = unit(word[pc]);
-            if ((u == ARRAY || u == VECTOR) && latency[pc] > 0) {
+            if (tile[pc]) {
                 next = slot(word[pc]);
             } else if (u == LOAD) {
                 word[pc] |= (next + 1) << SLOT_SHIFT;
             }
         }
+    }
+
+    /** Whether an instruction's word is of the array or the vector unit. */
+    static boolean computes(int word) {
+        int u = unit(word);
+        return u == ARRAY || u == VECTOR;
+    }
+
+    /** The queue ({@link Unit.Queue} ordinal) of an instruction's word. */
+    static int queue(int word) {
+        return (word >>> QUEUE_SHIFT) & 3;
     }
 
     /** A FIFO of cycle numbers (a token queue), without boxing. */

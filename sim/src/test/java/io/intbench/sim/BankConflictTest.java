@@ -25,7 +25,11 @@ class BankConflictTest {
     static boolean overlap(Program p, HardwareConfig cfg, Timing.Result r, boolean sameSlot) {
         long[] lat = Costs.latencies(p, cfg);
         int[] word = Timing.words(p.code());
-        Timing.spadSlots(word, word.length, lat);
+        boolean[] tile = new boolean[word.length];
+        for (int pc = 0; pc < word.length; pc++) {
+            tile[pc] = Timing.computes(word[pc]) && lat[pc] > 0;
+        }
+        Timing.spadSlots(word, word.length, tile);
         List<Instruction> code = p.code();
         for (int a = 0; a < code.size(); a++) {
             if (!Costs.isDma(code.get(a))) {

@@ -200,6 +200,29 @@ class TimingTest {
     }
 
     @Test
+    void theTilesDecodedOncePerProgramAreTheInstructionsThatTakeTime() {
+        // the decoded program assigns double-buffer slots to the array and vector instructions but a tiled
+        // layer's own; on every preset exactly those must take time, so the slots are the ones computed from
+        // each config's latencies
+        for (String preset : HardwareConfig.presetNames()) {
+            HardwareConfig cfg = HardwareConfig.preset(preset);
+            for (Program p : List.of(twoConvs(cfg), TilingTest.conv(cfg, 48, 20, 40))) {
+                long[] lat = Costs.latencies(p, cfg);
+                int[] word = Timing.words(p.code());
+                boolean[] tile = new boolean[word.length];
+                for (int pc = 0; pc < word.length; pc++) {
+                    tile[pc] = Timing.computes(word[pc]) && lat[pc] > 0;
+                }
+                Timing.spadSlots(word, word.length, tile);
+                int[] decoded = DecodedProgram.of(p).word;
+                for (int pc = 0; pc < word.length; pc++) {
+                    assertEquals(word[pc], decoded[pc], preset + " pc " + pc + " " + p.code().get(pc));
+                }
+            }
+        }
+    }
+
+    @Test
     void aTokenThatNeverComesIsADeadlockNamingTheQueues() {
         Descriptor.LutDesc lut = new Descriptor.LutDesc(16, 0, 0);
         List<Instruction> code = List.of(
