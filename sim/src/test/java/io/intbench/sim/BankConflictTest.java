@@ -21,8 +21,11 @@ class BankConflictTest {
         return HardwareConfig.preset("edge-16x16-ws").withOverrides(List.of("scratchpad.banks=" + banks, "dram.bytesPerCycle=4"));
     }
 
-    /** True when some DMA (and, if {@code sameSlot}, only on the same slot) overlaps an array or vector instruction in time. */
-    static boolean overlap(Program p, HardwareConfig cfg, Timing.Result r, boolean sameSlot) {
+    /**
+     * Every instruction's word with the double-buffer slot the class comment of {@link Timing} defines,
+     * a tile being an array or vector instruction that takes time on {@code cfg}.
+     */
+    static int[] slottedWords(Program p, HardwareConfig cfg) {
         long[] lat = Costs.latencies(p, cfg);
         int[] word = Timing.words(p.code());
         boolean[] tile = new boolean[word.length];
@@ -30,6 +33,12 @@ class BankConflictTest {
             tile[pc] = Timing.computes(word[pc]) && lat[pc] > 0;
         }
         Timing.spadSlots(word, word.length, tile);
+        return word;
+    }
+
+    /** True when some DMA (and, if {@code sameSlot}, only on the same slot) overlaps an array or vector instruction in time. */
+    static boolean overlap(Program p, HardwareConfig cfg, Timing.Result r, boolean sameSlot) {
+        int[] word = slottedWords(p, cfg);
         List<Instruction> code = p.code();
         for (int a = 0; a < code.size(); a++) {
             if (!Costs.isDma(code.get(a))) {

@@ -43,6 +43,20 @@ class SpinPoolTest {
         return new EltwiseDesc(1, 1, rows, 64, 0, 0, 64, 1, 0, 0, 64, 1, 0, 0);
     }
 
+    /** Runs an ELTWISE of {@code n} rows on random memory and checks it against the sequential loop. */
+    private static void eltwiseMatchesTheSequentialLoop(SplittableRandom r, int n, String what) {
+        EltwiseDesc d = rows(n);
+        int a = 65536;
+        int b = a + n * 64;
+        int out = b + n * 64;
+        byte[] mem = new byte[out + n * 64];
+        r.nextBytes(mem);
+        byte[] want = mem.clone();
+        ParallelEltwiseTest.reference(want, d, a, b, out);
+        Kernels.eltwise(mem, d, a, b, out);
+        assertArrayEquals(want, mem, what);
+    }
+
     @Test
     void kernelsFromSeveralThreadsAtOnceGiveTheSequentialResults() {
         Parallel.setThreads(3);
@@ -55,17 +69,7 @@ class SpinPoolTest {
                     done.add(callers.submit(() -> {
                         SplittableRandom r = new SplittableRandom(seed);
                         for (int k = 0; k < 300; k++) {
-                            int n = 1 + r.nextInt(40);
-                            EltwiseDesc d = rows(n);
-                            int a = 65536;
-                            int b = a + n * 64;
-                            int out = b + n * 64;
-                            byte[] mem = new byte[out + n * 64];
-                            r.nextBytes(mem);
-                            byte[] want = mem.clone();
-                            ParallelEltwiseTest.reference(want, d, a, b, out);
-                            Kernels.eltwise(mem, d, a, b, out);
-                            assertArrayEquals(want, mem, "caller " + seed + ", kernel " + k);
+                            eltwiseMatchesTheSequentialLoop(r, 1 + r.nextInt(40), "caller " + seed + ", kernel " + k);
                         }
                         return null;
                     }));
@@ -91,12 +95,7 @@ class SpinPoolTest {
             int out = b + n * 64;
             byte[] tooShort = new byte[out + n * 64 - 10];
             assertThrows(ArrayIndexOutOfBoundsException.class, () -> Kernels.eltwise(tooShort, d, a, b, out));
-            byte[] mem = new byte[out + n * 64];
-            new SplittableRandom(5).nextBytes(mem);
-            byte[] want = mem.clone();
-            ParallelEltwiseTest.reference(want, d, a, b, out);
-            Kernels.eltwise(mem, d, a, b, out);
-            assertArrayEquals(want, mem, "the next kernel after a failure");
+            eltwiseMatchesTheSequentialLoop(new SplittableRandom(5), n, "the next kernel after a failure");
         });
     }
 
@@ -106,17 +105,7 @@ class SpinPoolTest {
             SplittableRandom r = new SplittableRandom(9);
             for (int k = 0; k < 200; k++) {
                 Parallel.setThreads(1 + r.nextInt(4));
-                int n = 1 + r.nextInt(30);
-                EltwiseDesc d = rows(n);
-                int a = 65536;
-                int b = a + n * 64;
-                int out = b + n * 64;
-                byte[] mem = new byte[out + n * 64];
-                r.nextBytes(mem);
-                byte[] want = mem.clone();
-                ParallelEltwiseTest.reference(want, d, a, b, out);
-                Kernels.eltwise(mem, d, a, b, out);
-                assertArrayEquals(want, mem, "kernel " + k + " at " + Parallel.threads() + " threads");
+                eltwiseMatchesTheSequentialLoop(r, 1 + r.nextInt(30), "kernel " + k + " at " + Parallel.threads() + " threads");
             }
         });
     }

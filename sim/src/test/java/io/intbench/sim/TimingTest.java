@@ -207,13 +207,7 @@ class TimingTest {
         for (String preset : HardwareConfig.presetNames()) {
             HardwareConfig cfg = HardwareConfig.preset(preset);
             for (Program p : List.of(twoConvs(cfg), TilingTest.conv(cfg, 48, 20, 40))) {
-                long[] lat = Costs.latencies(p, cfg);
-                int[] word = Timing.words(p.code());
-                boolean[] tile = new boolean[word.length];
-                for (int pc = 0; pc < word.length; pc++) {
-                    tile[pc] = Timing.computes(word[pc]) && lat[pc] > 0;
-                }
-                Timing.spadSlots(word, word.length, tile);
+                int[] word = BankConflictTest.slottedWords(p, cfg);
                 int[] decoded = DecodedProgram.of(p).word;
                 for (int pc = 0; pc < word.length; pc++) {
                     assertEquals(word[pc], decoded[pc], preset + " pc " + pc + " " + p.code().get(pc));
