@@ -21,11 +21,9 @@ final class DecodedProgram {
     private static final ThreadLocal<DecodedProgram> LAST = new ThreadLocal<>();
 
     private final WeakReference<Program> program;
-    /** The pc of the first HALT (the last instruction issued), or the last pc. */
-    final int last;
     /** Per pc: {@link Timing}'s word, scratchpad slot included. */
     final int[] word;
-    /** The pcs up to {@link #last} by queue: queue q's are {@code order[queueStart[q] .. queueEnd[q])}, in program order. */
+    /** The pcs up to the first HALT (the last instruction issued) by queue: queue q's are {@code order[queueStart[q] .. queueEnd[q])}, in program order. */
     final int[] order;
     final int[] queueStart;
     final int[] queueEnd;
@@ -73,7 +71,7 @@ final class DecodedProgram {
             }
             latencyClass[pc] = k;
         }
-        last = halt < 0 ? n - 1 : halt;
+        int last = halt < 0 ? n - 1 : halt;
         tiledLayer = new boolean[classes.size()];
         for (int k = 0; k < classes.size(); k++) {
             Instruction i = classes.get(k);

@@ -416,9 +416,8 @@ public final class Kernels {
                     return;
                 }
             }
-            byte[] tail = new byte[io.intbench.simd.IntGemm.requantLanes()];
             for (int oh = 0; oh < d.outH(); oh++) {
-                requantTileRow(acc, a + oh * qw, outW, o + oh * outW, oc, tail);
+                requantTileRow(acc, a + oh * qw, outW, o + oh * outW, oc, buf);   // buf as the rows' tail vector
             }
         }
 

@@ -154,13 +154,8 @@ public final class Timing {
         private final DecodedProgram d;
         /** Per latency class ({@link DecodedProgram#latencyClass}): its latency on this config. */
         private final long[] classLatency;
-        private final int[] latencyClass;
-        /** Per pc: the dependency flags, the unit, the queue and the scratchpad slot. */
-        private final int[] word;
-        /** The three in-order queues one after the other: queue q holds the pcs order[head[q] .. qEnd[q]). */
-        private final int[] order;
+        /** Per queue q: the next of its pcs to issue is {@code d.order[head[q]]}, until {@code d.queueEnd[q]}. */
         private final int[] head;
-        private final int[] qEnd;
         // token FIFOs, holding the cycle at which each token becomes available
         private final LongFifo l2e = new LongFifo();
         private final LongFifo e2l = new LongFifo();
@@ -193,11 +188,7 @@ public final class Timing {
             int n = p.code().size();
             d = DecodedProgram.of(p);
             classLatency = Costs.classLatencies(p, d, cfg);
-            latencyClass = d.latencyClass;
-            word = d.word;
-            order = d.order;
             head = d.queueStart.clone();
-            qEnd = d.queueEnd;
             slots = keepSlots ? new Slots(n) : null;
             sharedBank = cfg.scratchpad().banks() < 2;
             banks = sharedBank ? new Intervals[] {new Intervals()} : new Intervals[] {new Intervals(), new Intervals()};
@@ -212,15 +203,15 @@ public final class Timing {
         }
 
         Result run() {
-            int remaining = qEnd[2];
+            int remaining = d.queueEnd[2];
             while (remaining > 0) {
                 boolean progress = false;
                 for (int q = 0; q < 3; q++) {
                     LongFifo popPrev = q == 1 ? l2e : q == 2 ? e2s : null;
                     LongFifo popNext = q == 0 ? e2l : q == 1 ? s2e : null;
-                    while (head[q] < qEnd[q]) {
-                        int pc = order[head[q]];
-                        int w = word[pc];
+                    while (head[q] < d.queueEnd[q]) {
+                        int pc = d.order[head[q]];
+                        int w = d.word[pc];
                         boolean popsPrev = (w & Instruction.POP_PREV) != 0;
                         boolean popsNext = (w & Instruction.POP_NEXT) != 0;
                         if ((popsPrev && (popPrev == null || popPrev.isEmpty())) || (popsNext && (popNext == null || popNext.isEmpty()))) {
@@ -242,7 +233,7 @@ public final class Timing {
                 // no later instruction starts before the earliest free time of the queues still holding some
                 long horizon = Long.MAX_VALUE;
                 for (int q = 0; q < 3; q++) {
-                    if (head[q] < qEnd[q]) {
+                    if (head[q] < d.queueEnd[q]) {
                         horizon = Math.min(horizon, queueFree[q]);
                     }
                 }
@@ -271,7 +262,7 @@ public final class Timing {
             int u = unit(w);
             int slot = slot(w);
             Intervals bank = slot < 0 ? null : banks[sharedBank ? 0 : slot];
-            long lat = classLatency[latencyClass[pc]];
+            long lat = classLatency[d.latencyClass[pc]];
             boolean dma = u == LOAD || u == STORE;
             if (dma) {
                 portFree = port.firstFit(ready, lat);
@@ -345,8 +336,8 @@ public final class Timing {
         private IntbenchException.SimulationTrap deadlock() {
             StringBuilder heads = new StringBuilder();
             for (int q = 0; q < 3; q++) {
-                if (head[q] < qEnd[q]) {
-                    int pc = order[head[q]];
+                if (head[q] < d.queueEnd[q]) {
+                    int pc = d.order[head[q]];
                     heads.append(" ").append(Unit.Queue.values()[q]).append(" queue waits at pc ").append(pc)
                             .append(" (").append(p.code().get(pc).op()).append(");");
                 }
